@@ -1,0 +1,2 @@
+app_name = "auth_api"
+urlpatterns: list = []

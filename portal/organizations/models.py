@@ -1,0 +1,57 @@
+"""Units (单位): independent legal persons identified by their unified social credit code."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.choices import Province
+from portal.fields import validate_no_control_characters
+
+
+class OrganizationType(models.TextChoices):
+    UNIVERSITY = "university", _("University")
+    INSTITUTE = "institute", _("Research institute")
+    HOSPITAL = "hospital", _("Hospital")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    OTHER = "other", _("Other")
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200, validators=[validate_no_control_characters])
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    # Validated by services and forms (GB 32100) unless staff recorded an override below.
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    org_type = models.CharField(_("type"), max_length=20, choices=OrganizationType.choices)
+    registered_province = models.CharField(_("registered in"), max_length=5, choices=Province.choices)
+    located_province = models.CharField(_("located in"), max_length=5, choices=Province.choices)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    uscc_override_reason = models.TextField(
+        _("reason for accepting a failing check"),
+        blank=True,
+        help_text=_("Filled in by staff only when a real code fails the GB 32100 check."),
+    )
+    uscc_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("override recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uscc_override_at = models.DateTimeField(_("override recorded at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+    def is_of_province(self, province: str) -> bool:
+        """A unit registered or located in a province counts as one of its units."""
+        return province in (self.registered_province, self.located_province)

@@ -1,0 +1,5 @@
+"""Stub — replaced by the site-shell work."""
+
+
+def shell(request):  # noqa: ANN001, ANN201
+    return {}

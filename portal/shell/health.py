@@ -1,0 +1,43 @@
+"""``/healthz``: the database, and the broker when one is configured, answer within a second."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def _database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _broker() -> str:
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _database}
+    if settings.REDIS_URL:
+        checks["broker"] = _broker
+    result: dict[str, str] = {}
+    down: list[str] = []
+    for name, check in checks.items():
+        try:
+            result[name] = check()
+        except Exception as error:  # noqa: BLE001 — any failure means "down", named in the answer
+            result[name] = f"down: {type(error).__name__}"
+            down.append(name)
+    status = 503 if down else 200
+    return JsonResponse({"status": "down" if down else "ok", "down": down, "checks": result}, status=status)
