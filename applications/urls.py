@@ -1,2 +1,12 @@
+"""Pages of the calls, mounted at /calls/."""
+
+from django.urls import path
+
+from applications import views
+
 app_name = "calls"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.call_list, name="list"),
+    path("<int:pk>/", views.call_detail, name="detail"),
+]

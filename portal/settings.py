@@ -151,6 +151,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Django's login form and our token endpoint send the email address as "username".
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 # Second factor (TOTP) for bureau staff and administrators: enforced in production,
@@ -184,7 +186,7 @@ STORAGES = {
     },
 }
 if os.environ.get("S3_BUCKET"):
-    # S3-compatible storage for several web nodes and workers (needs django-storages[s3]).
+    # S3-compatible storage for several web nodes and workers (AWS_* variables for credentials).
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -228,17 +230,20 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 
-# Email: printed to the console unless EMAIL_HOST names an SMTP server.
-if os.environ.get("EMAIL_HOST"):
+# Email: printed to the console in development unless EMAIL_HOST names an SMTP server. In
+# production always SMTP (console email fails `check --deploy`): EMAIL_HOST, or a relay on
+# localhost:25 without it.
+_EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if _EMAIL_HOST or PRODUCTION:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": os.environ["EMAIL_HOST"],
-                "port": int(os.environ.get("EMAIL_PORT", "587")),
+                "host": _EMAIL_HOST or "localhost",
+                "port": int(os.environ.get("EMAIL_PORT", "587" if _EMAIL_HOST else "25")),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_bool("EMAIL_USE_TLS", True),
+                "use_tls": env_bool("EMAIL_USE_TLS", bool(_EMAIL_HOST)),
                 "timeout": 20,
             },
         }
@@ -268,6 +273,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"CallStatusEnum": "applications.models.CallStatus"},
 }
 
 # Django's built-in Content Security Policy: no inline script without the page's nonce.

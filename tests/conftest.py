@@ -18,7 +18,16 @@ def need(condition: bool, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _portal_test_settings(settings, tmp_path):
+def _portal_test_settings(settings, tmp_path, request):
+    # A fresh local cache per test: throttles start at zero, and clearing it never touches
+    # the Redis broker that integration tests share.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = False
     settings.PORTAL_REQUIRE_2FA = False
@@ -26,6 +35,21 @@ def _portal_test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in the test process even when REDIS_URL is set (as in CI); only the
+    integration tests send them through the broker to a real worker."""
+    if request.node.get_closest_marker("integration"):
+        yield
+        return
+    from portal.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
 
 
 @pytest.fixture

@@ -1,2 +1,11 @@
+"""Routes of the API's sign-in, included at /api/v1/auth/ by portal/urls.py."""
+
+from django.urls import path
+
+from portal.accounts.api import TokenView
+
 app_name = "auth_api"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("token/", TokenView.as_view(), name="token"),
+]

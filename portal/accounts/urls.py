@@ -1,8 +1,15 @@
-from django.contrib.auth import views as auth_views
+"""Account pages under /accounts/."""
+
 from django.urls import path
 
+from portal.accounts import views
+
 app_name = "accounts"
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("security/", views.security, name="security"),
+    path("2fa/", views.two_factor, name="two_factor"),
 ]

@@ -1,0 +1,172 @@
+"""Calls, research fields and guide tasks in the admin.
+
+A call is edited on one page with its fields (quotas) and its guide tasks as inlines; the
+reviews app adds the score rubric to the same page (``reviews/admin.py``). There are no call
+services yet, so the admin writes directly and ``AuditedModelAdmin`` records every write.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import CallField, FundingCall, GuideTask, ResearchField
+from portal.audit.admin import AuditedModelAdmin
+
+CALL_FIELDSETS: tuple[tuple[Any, dict[str, Any]], ...] = (
+    (None, {"fields": ("year", "status", "title_zh", "title_en", "description_zh", "description_en")}),
+    (
+        _("Dates"),
+        {
+            "fields": (
+                "opens_at",
+                "submit_deadline",
+                "endorse_deadline",
+                "acceptance_deadline",
+                "review_starts",
+                "review_ends",
+                "publicity_starts",
+                "publicity_working_days",
+            )
+        },
+    ),
+    (_("Money"), {"fields": ("budget_sc", "budget_cq", "per_project_cap", "cross_funding_allowed")}),
+    (
+        _("Rules"),
+        {
+            "fields": (
+                "pi_limit",
+                "member_limit",
+                "pi_born_after",
+                "senior_title_from",
+                "min_duration_months",
+                "max_duration_months",
+                "min_self_raised_ratio",
+                "max_indirect_rate",
+                "reviewers_per_application",
+                "min_reviewers_per_province",
+                "disagreement_threshold",
+                "notice_number_format",
+            )
+        },
+    ),
+)
+# Written by the code (the guide PDF task, the database), shown for reference only.
+CALL_GENERATED_FIELDS = ("guide_pdf", "guide_pdf_sha256", "guide_generated_at", "created_at")
+
+
+def _field_names(model: type) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if not f.primary_key]
+
+
+class FundingCallForm(forms.ModelForm):
+    class Meta:
+        model = FundingCall
+        # The admin narrows the fields to its fieldsets; listed here so that none comes by accident.
+        fields = tuple(name for _title, options in CALL_FIELDSETS for name in options["fields"])
+
+    def clean_notice_number_format(self) -> str:
+        value = self.cleaned_data["notice_number_format"]
+        # Checked here, so that a bad format fails on this page and not later when a notice is issued.
+        try:
+            value.format(year=2021, number=1)
+        except (KeyError, IndexError, ValueError):
+            raise forms.ValidationError(
+                _("Use only the placeholders {year} and {number}, e.g. 川渝联研〔{year}〕{number}号."),
+                code="format",
+            ) from None
+        return value
+
+
+class SharedFieldChoicesMixin:
+    """Inline rows share one list of research fields.
+
+    Without it, every row's select runs its own query: 32 tasks made 32 identical queries.
+    The list is kept on the request, so it is never stale across requests.
+    """
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest | None, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "field" and request is not None and formfield is not None:
+            choices = getattr(request, "_research_field_choices", None)
+            if choices is None:
+                choices = list(formfield.choices)
+                request._research_field_choices = choices
+            formfield.choices = choices
+        return formfield
+
+
+class CallFieldInline(SharedFieldChoicesMixin, admin.TabularInline):
+    model = CallField
+    fields = ("field", "quota")
+    extra = 0
+
+
+class GuideTaskInline(SharedFieldChoicesMixin, admin.TabularInline):
+    """A short view of the tasks; the full text is edited on the task's own page."""
+
+    model = GuideTask
+    fields = ("position", "code", "field", "title_zh", "quota")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(FundingCall)
+class FundingCallAdmin(AuditedModelAdmin):
+    form = FundingCallForm
+    audit_prefix = "call"
+    inlines = [CallFieldInline, GuideTaskInline]
+    list_display = (
+        "year",
+        "title_zh",
+        "status",
+        "opens_at",
+        "submit_deadline",
+        "budget_sc",
+        "budget_cq",
+        "per_project_cap",
+    )
+    list_filter = ("status", "year")
+    search_fields = ("title_zh", "title_en")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        names = set(_field_names(FundingCall))
+        return tuple(name for name in CALL_GENERATED_FIELDS if name in names)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[Any, dict[str, Any]]]:
+        listed = {name for _title, options in CALL_FIELDSETS for name in options["fields"]}
+        readonly = self.get_readonly_fields(request, obj)
+        # Fields added to the model later still show up, until someone gives them a section.
+        others = [name for name in _field_names(FundingCall) if name not in listed and name not in readonly]
+        fieldsets = list(CALL_FIELDSETS)
+        if others:
+            fieldsets.append((_("Other"), {"fields": tuple(others)}))
+        if readonly:
+            fieldsets.append((_("Record"), {"fields": readonly}))
+        return fieldsets
+
+
+@admin.register(ResearchField)
+class ResearchFieldAdmin(AuditedModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "position")
+    search_fields = ("code", "name_zh", "name_en")
+    ordering = ("position", "code")
+
+
+@admin.register(GuideTask)
+class GuideTaskAdmin(AuditedModelAdmin):
+    list_display = ("code", "title_zh", "field", "call", "quota", "cap", "demand_source")
+    list_filter = ("call", "field")
+    search_fields = ("code", "title_zh", "title_en")
+    list_select_related = ("call", "field")
+    autocomplete_fields = ("call",)
+    fieldsets = (
+        (None, {"fields": ("call", "field", "code", "position")}),
+        (
+            _("Content"),
+            {"fields": ("title_zh", "title_en", "description_zh", "description_en", "demand_source")},
+        ),
+        (_("Funding"), {"fields": ("cap", "quota")}),
+    )

@@ -1,0 +1,76 @@
+"""Writes on calls. Each service is one transaction, audited; slow work is enqueued on commit."""
+
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from applications.models import FundingCall
+from portal.audit.services import audit_record
+from portal.jobs.models import Job, JobStatus
+from portal.jobs.services import job_create
+
+GUIDE_JOB = "call.guide_pdf"
+
+
+def call_guide_request(*, call: FundingCall, by: object = None) -> Job:
+    """Queue the printing of a call's guide; the PDF is built by a Celery task after commit."""
+    from applications.tasks import call_guide_render_task
+
+    with transaction.atomic():
+        job = job_create(kind=GUIDE_JOB, obj=call, by=by)
+        audit_record(actor=by, action="call.guide_request", obj=call, data={"job": job.pk})
+        transaction.on_commit(lambda: call_guide_render_task.delay(job.pk))
+    return job
+
+
+def guide_html(*, call: FundingCall) -> str:
+    """The guide as HTML, always in Chinese: it is the official text of the call."""
+    tasks = call.tasks.select_related("field").order_by("field__position", "position", "code")
+    fields = call.call_fields.select_related("field")
+    with translation.override("zh-hans"):
+        return render_to_string("pdf/call_guide.html", {"call": call, "fields": fields, "tasks": tasks})
+
+
+def call_guide_render(*, job_id: int) -> Job:
+    """Build the guide PDF of the job's call. Idempotent: a job already done is left as it is."""
+    from portal.pdf import render_pdf
+
+    claimed = Job.objects.filter(pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.FAILED]).update(
+        status=JobStatus.RUNNING, updated_at=timezone.now()
+    )
+    job = Job.objects.get(pk=job_id)
+    if not claimed and job.status == JobStatus.DONE:
+        return job
+    call = FundingCall.objects.get(pk=job.object_id)
+    try:
+        pdf = render_pdf(guide_html(call=call))
+    except Exception as error:
+        # Recorded for staff to see and retry; the task decides whether to retry itself.
+        Job.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            updated_at=timezone.now(),
+        )
+        raise
+    digest = hashlib.sha256(pdf).hexdigest()
+    with transaction.atomic():
+        call = FundingCall.objects.select_for_update().get(pk=call.pk)
+        # The key is derived from the content, so a second run writes the same file.
+        name = f"call-{call.pk}-guide-{digest[:16]}.pdf"
+        if call.guide_pdf_sha256 != digest:
+            old = call.guide_pdf.name
+            call.guide_pdf.save(name, ContentFile(pdf), save=False)
+            call.guide_pdf_sha256 = digest
+            call.guide_generated_at = timezone.now()
+            call.save(update_fields=["guide_pdf", "guide_pdf_sha256", "guide_generated_at"])
+            if old and old != call.guide_pdf.name:
+                call.guide_pdf.storage.delete(old)
+        Job.objects.filter(pk=job_id).update(status=JobStatus.DONE, done=1, updated_at=timezone.now())
+        audit_record(
+            actor=job.created_by, action="call.guide_render", obj=call, data={"job": job_id, "sha256": digest}
+        )
+    job.refresh_from_db()
+    return job

@@ -1,0 +1,21 @@
+"""Celery tasks of the applicant's side. Thin: they take ids and call services."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from applications import services
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, ConnectionError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def call_guide_render_task(self, job_id: int) -> str:  # noqa: ANN001
+    job = services.call_guide_render(job_id=job_id)
+    return job.status

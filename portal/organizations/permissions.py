@@ -1,0 +1,16 @@
+"""Who may do what to units: ``can_<verb>(user, obj) -> (allowed, reason)``."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from portal.accounts.roles import Role
+
+USCC_OVERRIDE_ROLES = frozenset({Role.BUREAU_STAFF, Role.ADMIN})
+
+
+def can_override_uscc(user: Any, organization: Any = None) -> tuple[bool, str]:
+    """Accepting a code that fails the GB 32100 check is for bureau staff and administrators."""
+    if getattr(user, "is_authenticated", False) and getattr(user, "role", None) in USCC_OVERRIDE_ROLES:
+        return True, ""
+    return False, _("Only bureau staff or an administrator may accept a code that fails the check.")

@@ -1,0 +1,72 @@
+"""The call's guide (申报指南) is printed by a Celery task queued on commit."""
+
+import pytest
+
+from applications.services import call_guide_render, call_guide_request
+from portal.audit.models import AuditEvent
+from portal.jobs.models import Job, JobStatus
+from tests.factories import (
+    CallFieldFactory,
+    FundingCallFactory,
+    GuideTaskFactory,
+    ResearchFieldFactory,
+    UserFactory,
+)
+from tests.pdf_checks import pdf_missing_glyphs, pdf_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def call():
+    call = FundingCallFactory(title_zh="2021年川渝联合实施重点研发项目")
+    field = ResearchFieldFactory(code="ai")
+    CallFieldFactory(call=call, field=field, quota=5)
+    GuideTaskFactory(call=call, field=field, code="CY2021-AI-01", title_zh="成渝工业互联网平台关键技术")
+    return call
+
+
+def test_it_prints_the_guide_after_commit(call, django_capture_on_commit_callbacks):
+    staff = UserFactory(role="bureau_staff", province="CQ")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = call_guide_request(call=call, by=staff)
+    job.refresh_from_db()
+    call.refresh_from_db()
+    assert job.status == JobStatus.DONE and job.done == 1
+    pdf = call.guide_pdf.read()
+    assert len(call.guide_pdf_sha256) == 64
+    text = pdf_text(pdf)
+    assert "2021年川渝联合实施重点研发项目申报指南" in text
+    assert "成渝工业互联网平台关键技术" in text and "CY2021-AI-01" in text
+    assert "200.00" in text  # the 2,000,000 yuan cap in 万元
+    assert pdf_missing_glyphs(pdf) == 0
+    assert AuditEvent.objects.filter(action="call.guide_render", object_id=str(call.pk)).count() == 1
+
+
+def test_it_queues_nothing_when_the_transaction_rolls_back(call, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        call_guide_request(call=call)
+    assert len(callbacks) == 1
+    assert Job.objects.get().status == JobStatus.QUEUED
+
+
+def test_running_the_job_twice_changes_nothing_the_second_time(call, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = call_guide_request(call=call)
+    call.refresh_from_db()
+    first = (call.guide_pdf.name, call.guide_pdf_sha256, call.guide_generated_at)
+    call_guide_render(job_id=job.pk)
+    call.refresh_from_db()
+    assert (call.guide_pdf.name, call.guide_pdf_sha256, call.guide_generated_at) == first
+    assert AuditEvent.objects.filter(action="call.guide_render").count() == 1
+
+
+def test_a_failed_render_is_recorded_for_staff(call, monkeypatch, django_capture_on_commit_callbacks):
+    def broken(html: str, **kwargs):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr("portal.pdf.render_pdf", broken)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        job = call_guide_request(call=call)
+    job = Job.objects.get()
+    assert job.status == JobStatus.FAILED and "no fonts" in job.error
