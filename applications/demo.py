@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import CallField, CallStatus, FundingCall, GuideTask, ResearchField
+from applications.services import GUIDE_JOB, call_guide_request
 from portal.accounts.models import IdType, User
 from portal.accounts.roles import Role
 from portal.fields import validate_uscc
+from portal.jobs.models import Job
 from portal.organizations.models import Organization
 from portal.validators import id_check_char, uscc_check_char
 
@@ -604,6 +606,9 @@ def seed(stdout: TextIO) -> FundingCall:
         tasks = seed_tasks(call, fields)
         units = seed_units()
         users = seed_users(units)
+        if not Job.objects.filter(kind=GUIDE_JOB, object_id=str(call.pk)).exists():
+            # Printed after commit: in-process without a broker, by a worker with one.
+            call_guide_request(call=call)
     stdout.write(
         _("Call: %(title)s — %(fields)d fields, %(tasks)d guide tasks.")
         % {"title": call.title, "fields": len(fields), "tasks": len(tasks)}

@@ -1,6 +1,7 @@
 """Writes on calls. Each service is one transaction, audited; slow work is enqueued on commit."""
 
 import hashlib
+from collections import Counter
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -29,7 +30,11 @@ def call_guide_request(*, call: FundingCall, by: object = None) -> Job:
 def guide_html(*, call: FundingCall) -> str:
     """The guide as HTML, always in Chinese: it is the official text of the call."""
     tasks = call.tasks.select_related("field").order_by("field__position", "position", "code")
-    fields = call.call_fields.select_related("field")
+    tasks = list(tasks)
+    per_field = Counter(task.field_id for task in tasks)
+    fields = list(call.call_fields.select_related("field"))
+    for call_field in fields:
+        call_field.task_count = per_field[call_field.field_id]
     with translation.override("zh-hans"):
         return render_to_string("pdf/call_guide.html", {"call": call, "fields": fields, "tasks": tasks})
 

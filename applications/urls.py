@@ -9,4 +9,6 @@ app_name = "calls"
 urlpatterns = [
     path("", views.call_list, name="list"),
     path("<int:pk>/", views.call_detail, name="detail"),
+    path("<int:pk>/guide.pdf", views.call_guide_pdf, name="guide_pdf"),
+    path("<int:pk>/guide/print/", views.call_guide_print, name="guide_print"),
 ]

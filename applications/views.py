@@ -7,15 +7,20 @@ number of calls or tasks.
 
 from dataclasses import dataclass, field
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from applications import selectors
+from applications import selectors, services
 from applications.models import CallField, GuideTask, ResearchField
+from applications.permissions import can_print_guide
 
 
 @dataclass
@@ -67,6 +72,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "selected_field": selected,
         "field_error": field_error,
         "now": timezone.now(),
+        "may_print_guide": can_print_guide(request.user, call)[0],
     }
     # The filter form asks with htmx for the task list alone; a history restore needs the page.
     htmx = getattr(request, "htmx", None)
@@ -76,3 +82,33 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
         response = render(request, "applications/call_detail.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@require_GET
+def call_guide_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """The printed guide of a call: public, like the call itself."""
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    if not call.guide_pdf:
+        raise Http404(_("The guide of this call has not been printed yet."))
+    return FileResponse(
+        call.guide_pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"{call.title_zh}申报指南.pdf",
+    )
+
+
+@require_POST
+@login_required
+def call_guide_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the printing of the guide; with htmx answer the job's progress, else go back."""
+    call = selectors.call_get_for_user(user=request.user, pk=pk)
+    allowed, reason = can_print_guide(request.user, call)
+    if not allowed:
+        raise PermissionDenied(reason)
+    job = services.call_guide_request(call=call, by=request.user)
+    if getattr(request, "htmx", None):
+        return render(
+            request, "jobs/_status.html", {"job": job, "next": reverse("calls:detail", args=[call.pk])}
+        )
+    messages.info(request, _("The guide is being printed; it appears here in a few seconds."))
+    return redirect(reverse("calls:detail", args=[call.pk]))

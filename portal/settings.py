@@ -159,6 +159,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # off by default in development so that the printed demo logins work as they are.
 PORTAL_REQUIRE_2FA = env_bool("PORTAL_REQUIRE_2FA", PRODUCTION)
 OTP_TOTP_ISSUER = "川渝联合研发平台"
+# After each wrong code the wait doubles from 5 seconds.
+OTP_TOTP_THROTTLE_FACTOR = 5
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -1,8 +1,12 @@
 """The portal's URLs. Only this module and the site shell import the apps' views."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csp import csp_override
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal.shell import views as shell_views
@@ -10,6 +14,11 @@ from portal.shell import views as shell_views
 admin.site.site_header = _("Sichuan–Chongqing Joint R&D Portal · administration")
 admin.site.site_title = _("Sichuan–Chongqing Joint R&D Portal")
 admin.site.index_title = _("Administration")
+
+# Swagger UI sets inline styles; this page alone allows them.
+swagger_ui = csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+)
 
 api_v1 = [
     path("auth/", include("portal.accounts.api_urls")),
@@ -20,10 +29,13 @@ urlpatterns = [
     path("", include("portal.shell.urls")),
     path("accounts/", include("portal.accounts.urls")),
     path("calls/", include("applications.urls")),
+    path("jobs/", include("portal.jobs.urls")),
+    # One sign-in page for everyone; the second factor is enforced after it.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", swagger_ui, name="api-docs"),
 ]
 
 handler400 = shell_views.bad_request

@@ -29,6 +29,8 @@ def _portal_test_settings(settings, tmp_path, request):
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
     settings.AXES_ENABLED = False
     settings.PORTAL_REQUIRE_2FA = False
     settings.STORAGES = {

@@ -70,3 +70,61 @@ def test_a_failed_render_is_recorded_for_staff(call, monkeypatch, django_capture
         job = call_guide_request(call=call)
     job = Job.objects.get()
     assert job.status == JobStatus.FAILED and "no fonts" in job.error
+
+
+def test_anyone_downloads_the_printed_guide(call, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_guide_request(call=call)
+    response = client.get(f"/calls/{call.pk}/guide.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert (
+        "申报指南.pdf" in response["Content-Disposition"] or "filename*=" in response["Content-Disposition"]
+    )
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_a_guide_not_printed_yet_is_a_404_page(call, client):
+    response = client.get(f"/calls/{call.pk}/guide.pdf")
+    assert response.status_code == 404
+
+
+def test_an_applicant_may_not_print_the_guide(call, client):
+    client.force_login(UserFactory(role="applicant"))
+    response = client.post(f"/calls/{call.pk}/guide/print/")
+    assert response.status_code == 403
+    assert "Only bureau staff or an administrator" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_staff_print_the_guide_and_see_the_download_on_the_call_page(
+    call, client, django_capture_on_commit_callbacks
+):
+    client.force_login(UserFactory(role="bureau_staff", province="SC"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/calls/{call.pk}/guide/print/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    page = client.get(f"/calls/{call.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Download the guide" in page and f"/calls/{call.pk}/guide.pdf" in page
+
+
+def test_with_htmx_staff_get_the_progress_that_polls_until_done(
+    call, client, django_capture_on_commit_callbacks
+):
+    staff = UserFactory(role="bureau_staff", province="CQ")
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(f"/calls/{call.pk}/guide/print/", HTTP_HX_REQUEST="true")
+    job = Job.objects.get()
+    assert response.status_code == 200
+    assert f'hx-get="/jobs/{job.pk}/' in response.content.decode()  # queued: it polls
+    call_guide_render(job_id=job.pk)
+    status = client.get(f"/jobs/{job.pk}/?next=/calls/{call.pk}/", HTTP_HX_REQUEST="true")
+    assert status.status_code == 200 and "hx-get" not in status.content.decode()
+    assert status["HX-Refresh"] == "true"
+
+
+def test_another_applicant_cannot_watch_a_job(call, client):
+    job = call_guide_request(call=call, by=UserFactory(role="bureau_staff", province="CQ"))
+    client.force_login(UserFactory(role="applicant"))
+    assert client.get(f"/jobs/{job.pk}/").status_code == 404

@@ -16,6 +16,7 @@ from applications.models import CallField, CallStatus, FundingCall, GuideTask, R
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
+from portal.jobs.models import Job
 from portal.organizations.models import Organization
 from portal.validators import check_id_number, check_uscc, id_birth_date, uscc_region_province
 from reviews.models import DEFAULT_RUBRIC, Criterion
@@ -23,7 +24,17 @@ from reviews.models import DEFAULT_RUBRIC, Criterion
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-SEEDED_MODELS = (ResearchField, FundingCall, CallField, GuideTask, Organization, User, Criterion, AuditEvent)
+SEEDED_MODELS = (
+    ResearchField,
+    FundingCall,
+    CallField,
+    GuideTask,
+    Organization,
+    User,
+    Criterion,
+    AuditEvent,
+    Job,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +68,10 @@ def test_running_it_twice_leaves_the_same_rows():
         "Organization": 12,
         "User": 9,
         "Criterion": 6,
-        # The rubric's creation, once; the demo rows themselves are not a person's writes.
-        "AuditEvent": 1,
+        # The rubric's creation and the guide's printing request, once each; the demo rows
+        # themselves are not a person's writes.
+        "AuditEvent": 2,
+        "Job": 1,
     }
 
 
