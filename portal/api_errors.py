@@ -107,10 +107,8 @@ def _flatten(detail: Any, path: tuple[str, ...]) -> Iterator[tuple[str | None, s
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """Django's 404 handler: JSON in the API's shape under /api/, the site's page elsewhere.
-
-    Active once ``portal/urls.py`` sets ``handler404 = "portal.api_errors.page_not_found"``.
-    """
+    """Django's 404 handler (``handler404`` in portal/urls.py): JSON in the API's shape under
+    /api/, the site's page elsewhere."""
     if not request.path_info.startswith(API_PREFIX):
         # Imported here: the site shell imports the apps, whose API modules import this one.
         from portal.shell import views as shell_views

@@ -40,5 +40,5 @@ urlpatterns = [
 
 handler400 = shell_views.bad_request
 handler403 = shell_views.permission_denied
-handler404 = shell_views.page_not_found  # JSON under /api/, the page elsewhere
+handler404 = "portal.api_errors.page_not_found"  # JSON under /api/, the shell's page elsewhere
 handler500 = shell_views.server_error

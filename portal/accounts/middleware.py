@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-API_PREFIX = "/api/"
+from portal.api_errors import API_PREFIX
 
 
 def _exempt_paths() -> tuple[str, ...]:
