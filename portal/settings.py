@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "portal.organizations",
     "portal.audit",
     "portal.jobs",
+    "portal.mail",
     "portal.shell",
     "applications",
     "reviews",

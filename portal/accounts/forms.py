@@ -1,7 +1,12 @@
 """Forms of the account pages: sign-in by email and the one-time code of the second factor."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.utils.translation import gettext_lazy as _
 
 
@@ -67,3 +72,29 @@ class TokenForm(StackedLabels, forms.Form):
         if not token.isdigit() or len(token) not in (6, 8):
             raise forms.ValidationError(_("Enter the 6 digits that your authenticator app shows."))
         return token
+
+
+class PortalPasswordResetForm(StackedLabels, PasswordResetForm):
+    """Django's reset form (it never says whether an address has an account); the email is
+    queued and sent by a Celery task after commit instead of inside the request."""
+
+    email = forms.EmailField(
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def send_mail(  # noqa: PLR0913 — Django's signature
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict,
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        from portal.accounts.services import user_password_reset_email
+
+        user_password_reset_email(user=context["user"], context=context)
+
+
+class PortalSetPasswordForm(StackedLabels, SetPasswordForm):
+    pass

@@ -13,7 +13,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts import otp
-from portal.accounts.forms import EmailAuthenticationForm, PortalPasswordChangeForm, TokenForm
+from portal.accounts.forms import (
+    EmailAuthenticationForm,
+    PortalPasswordChangeForm,
+    PortalPasswordResetForm,
+    PortalSetPasswordForm,
+    TokenForm,
+)
+from portal.accounts.services import user_password_changed
 
 
 class LoginView(auth_views.LoginView):
@@ -38,7 +45,30 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: object) -> HttpResponse:
         response = super().form_valid(form)
+        user_password_changed(user=self.request.user, via="password_change")
         messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    form_class = PortalPasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = PortalSetPasswordForm
+    success_url = reverse_lazy("accounts:login")
+
+    def form_valid(self, form: object) -> HttpResponse:
+        response = super().form_valid(form)
+        user_password_changed(user=form.user, via="password_reset")
+        messages.success(self.request, _("Your new password is set. Please sign in with it."))
         return response
 
 

@@ -1,0 +1,43 @@
+"""Queueing and sending email. Views and services queue; the Celery task sends after commit."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from portal.mail.models import EmailStatus, OutgoingEmail
+
+
+def email_queue(*, to: str, subject: str, body: str, kind: str, sensitive: bool = False) -> OutgoingEmail:
+    """Store a message and send it once the surrounding transaction commits (never inside it)."""
+    from portal.mail.tasks import email_send_task
+
+    # Header injection: a subject is one line.
+    subject = " ".join(subject.split())[:300]
+    email = OutgoingEmail.objects.create(to=to, subject=subject, body=body, kind=kind, sensitive=sensitive)
+    transaction.on_commit(lambda: email_send_task.delay(email.pk))
+    return email
+
+
+def email_send(*, email_id: int) -> OutgoingEmail:
+    """Send a queued message. Idempotent: a message already sent is not sent again."""
+    claimed = OutgoingEmail.objects.filter(
+        pk=email_id, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED, EmailStatus.SENDING]
+    ).update(status=EmailStatus.SENDING, attempts=F("attempts") + 1)
+    email = OutgoingEmail.objects.get(pk=email_id)
+    if not claimed:
+        return email
+    try:
+        EmailMessage(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to]).send()
+    except Exception as error:
+        OutgoingEmail.objects.filter(pk=email_id).update(
+            status=EmailStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        raise
+    changes = {"status": EmailStatus.SENT, "sent_at": timezone.now(), "error": ""}
+    if email.sensitive:
+        changes["body"] = ""
+    OutgoingEmail.objects.filter(pk=email_id).update(**changes)
+    email.refresh_from_db()
+    return email
