@@ -276,7 +276,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CallStatusEnum": "applications.models.CallStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "CallStatusEnum": "applications.models.CallStatus",
+        "ProvinceEnum": "portal.choices.Province",
+    },
 }
 
 # Django's built-in Content Security Policy: no inline script without the page's nonce.

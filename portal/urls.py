@@ -22,6 +22,7 @@ swagger_ui = csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UN
 
 api_v1 = [
     path("auth/", include("portal.accounts.api_urls")),
+    path("", include("portal.organizations.api_urls")),
     path("", include("applications.api_urls")),
 ]
 

@@ -5,8 +5,6 @@ change page), pointed at the email-based user; the model's ``clean()`` checks th
 (GB 11643) and that bureau staff carry a province. Every write is audited.
 """
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -14,10 +12,9 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.models import IdType, User
+from portal.accounts.models import User
 from portal.audit.admin import AuditedModelAdmin
 from portal.audit.services import audit_record
-from portal.validators import id_birth_date, normalize_id_number
 
 
 def _clean_email(form: forms.ModelForm) -> str:
@@ -47,23 +44,6 @@ class PortalUserChangeForm(UserChangeForm):
 
     def clean_email(self) -> str:
         return _clean_email(self)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        id_type, number, born = cleaned.get("id_type"), cleaned.get("id_number"), cleaned.get("birth_date")
-        if id_type == IdType.RESIDENT_ID and number:
-            cleaned["id_number"] = number = normalize_id_number(number)
-            encoded = id_birth_date(number)
-            # The ID number carries the birth date; two different dates mean one of them is wrong.
-            if born and encoded and born != encoded:
-                self.add_error(
-                    "birth_date",
-                    _("The birth date differs from the one in the ID number (%(date)s).")
-                    % {"date": encoded.isoformat()},
-                )
-            elif encoded and not born:
-                cleaned["birth_date"] = encoded
-        return cleaned
 
 
 @admin.register(User)

@@ -12,13 +12,11 @@ from typing import Any
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_otp import devices_for_user, match_token
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,8 +24,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from portal.accounts.models import User
+from portal.accounts.services import PROFILE_FIELDS, token_issue, token_revoke, user_profile_update
 from portal.api_errors import ApiErrorSerializer
-from portal.audit.services import audit_record
 
 
 class TokenCredentialsSerializer(serializers.Serializer):
@@ -131,22 +129,6 @@ def _check_second_factor(user: User, code: str) -> None:
         )
 
 
-@transaction.atomic
-def _token_issue(*, user: User) -> Token:
-    token, created = Token.objects.get_or_create(user=user)
-    if created:
-        # The audited object is the user: a token's primary key is the secret itself.
-        audit_record(actor=user, action="auth.token_issue", obj=user)
-    return token
-
-
-@transaction.atomic
-def _token_revoke(*, user: User) -> None:
-    deleted, _details = Token.objects.filter(user=user).delete()
-    if deleted:
-        audit_record(actor=user, action="auth.token_revoke", obj=user)
-
-
 @extend_schema(tags=["auth"])
 class TokenView(APIView):
     """Issue (POST) or revoke (DELETE) the caller's API token."""
@@ -174,7 +156,7 @@ class TokenView(APIView):
         data = credentials.validated_data
         user = _authenticate(request, email=data["email"].strip().lower(), password=data["password"])
         _check_second_factor(user, data.get("otp", "").replace(" ", ""))
-        token = _token_issue(user=user)
+        token = token_issue(user=user)
         # As a sign-in on the website: axes clears this account's failures, last_login moves.
         user_logged_in.send(sender=type(user), request=request._request, user=user)
         return Response(TokenSerializer({"token": token.key}).data)
@@ -186,5 +168,40 @@ class TokenView(APIView):
         responses={204: None, 401: ApiErrorSerializer},
     )
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        _token_revoke(user=request.user)
+        token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    organization = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ("id", "email", "role", "province", "organization", *PROFILE_FIELDS)
+        read_only_fields = ("id", "email", "role", "province", "organization")
+        # The model checks the ID number (GB 11643) and derives the birth date: validated there.
+        extra_kwargs = {"id_number": {"validators": []}, "birth_date": {"required": False}}
+
+    def get_organization(self, user: User) -> dict | None:
+        unit = user.organization
+        return {"id": unit.pk, "name": unit.name, "uscc": unit.uscc} if unit else None
+
+
+@extend_schema(tags=["auth"])
+class MeView(APIView):
+    """The signed-in person's own data (GET), and changes to it (PATCH)."""
+
+    @extend_schema(summary=gettext_lazy("Your account"), responses={200: MeSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(
+        summary=gettext_lazy("Change your own data"),
+        request=MeSerializer,
+        responses={200: MeSerializer, 400: ApiErrorSerializer},
+    )
+    def patch(self, request: Request) -> Response:
+        serializer = MeSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = user_profile_update(user=request.user, by=request.user, **serializer.validated_data)
+        return Response(MeSerializer(user).data)

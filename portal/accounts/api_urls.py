@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from portal.accounts.api import TokenView
+from portal.accounts.api import MeView, TokenView
 
 app_name = "auth_api"
 
 urlpatterns = [
     path("token/", TokenView.as_view(), name="token"),
+    path("me/", MeView.as_view(), name="me"),
 ]

@@ -98,3 +98,20 @@ class PortalPasswordResetForm(StackedLabels, PasswordResetForm):
 
 class PortalSetPasswordForm(StackedLabels, SetPasswordForm):
     pass
+
+
+class ProfileForm(StackedLabels, forms.ModelForm):
+    """A person's own data. The model checks the ID number and derives the birth date."""
+
+    class Meta:
+        from portal.accounts.models import User
+
+        model = User
+        fields = ("full_name", "id_type", "id_number", "birth_date", "title", "degree", "phone")
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {
+            "id_number": _(
+                "Resident ID: 18 characters, the last may be X. Passport: 5 to 20 letters or digits."
+            ),
+            "birth_date": _("Filled in from a resident ID number."),
+        }

@@ -92,13 +92,30 @@ class User(AbstractBaseUser, PermissionsMixin):
                 {"province": _("Bureau staff must belong to the Sichuan or the Chongqing bureau.")}
             )
         if self.id_number:
-            from portal.fields import validate_id_number, validate_passport_number
+            self._clean_id_number()
 
-            check = validate_id_number if self.id_type == IdType.RESIDENT_ID else validate_passport_number
-            try:
-                check(self.id_number)
-            except ValidationError as error:
-                raise ValidationError({"id_number": error.messages}) from error
+    def _clean_id_number(self) -> None:
+        """The number passes its check; a resident ID also fixes the birth date it encodes."""
+        from portal.fields import validate_id_number, validate_passport_number
+        from portal.validators import id_birth_date, normalize_id_number
+
+        self.id_number = normalize_id_number(self.id_number)
+        check = validate_id_number if self.id_type == IdType.RESIDENT_ID else validate_passport_number
+        try:
+            check(self.id_number)
+        except ValidationError as error:
+            raise ValidationError({"id_number": error.messages}) from error
+        if self.id_type != IdType.RESIDENT_ID:
+            return
+        encoded = id_birth_date(self.id_number)
+        if self.birth_date and self.birth_date != encoded:
+            raise ValidationError(
+                {
+                    "birth_date": _("The birth date differs from the one in the ID number (%(date)s).")
+                    % {"date": encoded.isoformat()}
+                }
+            )
+        self.birth_date = encoded
 
     def get_full_name(self) -> str:
         return self.full_name

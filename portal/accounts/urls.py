@@ -18,5 +18,6 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("security/", views.security, name="security"),
+    path("profile/", views.profile, name="profile"),
     path("2fa/", views.two_factor, name="two_factor"),
 ]

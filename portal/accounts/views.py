@@ -18,9 +18,10 @@ from portal.accounts.forms import (
     PortalPasswordChangeForm,
     PortalPasswordResetForm,
     PortalSetPasswordForm,
+    ProfileForm,
     TokenForm,
 )
-from portal.accounts.services import user_password_changed
+from portal.accounts.services import user_password_changed, user_profile_update
 
 
 class LoginView(auth_views.LoginView):
@@ -132,3 +133,17 @@ def security(request: HttpRequest) -> HttpResponse:
             "needs_second_factor": user.needs_second_factor,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """The person's own data: name, ID or passport number, title, degree, phone."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changes:
+            user_profile_update(user=request.user, by=request.user, **changes)
+        messages.success(request, _("Your profile is saved."))
+        return HttpResponseRedirect(reverse("accounts:profile"))
+    return render(request, "accounts/profile.html", {"form": form})

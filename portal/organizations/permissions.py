@@ -14,3 +14,11 @@ def can_override_uscc(user: Any, organization: Any = None) -> tuple[bool, str]:
     if getattr(user, "is_authenticated", False) and getattr(user, "role", None) in USCC_OVERRIDE_ROLES:
         return True, ""
     return False, _("Only bureau staff or an administrator may accept a code that fails the check.")
+
+
+def can_register_organization(user: Any) -> tuple[bool, str]:
+    """Registering units is for bureau staff and administrators (unit administrators follow
+    with the applicants' milestone)."""
+    if getattr(user, "is_authenticated", False) and getattr(user, "role", None) in USCC_OVERRIDE_ROLES:
+        return True, ""
+    return False, _("Only bureau staff or an administrator may register a unit here.")

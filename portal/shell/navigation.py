@@ -37,15 +37,16 @@ CALLS = NavItem(_("Calls"), "calls:list")
 API_DOCS = NavItem(_("API"), "api-docs")
 ADMIN_SITE = NavItem(_("Administration"), "admin:index", needs_admin_site=True)
 SECURITY = NavItem(_("Account security"), "accounts:security")
+PROFILE = NavItem(_("My profile"), "accounts:profile")
 
 ANONYMOUS_NAVIGATION: tuple[NavItem, ...] = (HOME, CALLS)
 
 NAVIGATION: dict[str, tuple[NavItem, ...]] = {
-    Role.APPLICANT: (HOME, CALLS, SECURITY),
-    Role.UNIT_ADMIN: (HOME, CALLS, SECURITY),
-    Role.BUREAU_STAFF: (HOME, CALLS, ADMIN_SITE, API_DOCS, SECURITY),
-    Role.REVIEWER: (HOME, CALLS, SECURITY),
-    Role.ADMIN: (HOME, CALLS, ADMIN_SITE, API_DOCS, SECURITY),
+    Role.APPLICANT: (HOME, CALLS, PROFILE, SECURITY),
+    Role.UNIT_ADMIN: (HOME, CALLS, PROFILE, SECURITY),
+    Role.BUREAU_STAFF: (HOME, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),
+    Role.REVIEWER: (HOME, CALLS, PROFILE, SECURITY),
+    Role.ADMIN: (HOME, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),
 }
 
 

@@ -2,7 +2,6 @@
 served from installed packages; the auth and calls endpoints generate without warnings."""
 
 import pytest
-from django.urls import include, path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
@@ -11,6 +10,8 @@ pytestmark = pytest.mark.django_db
 
 OUR_PATHS = {
     "/api/v1/auth/token/": {"post", "delete"},
+    "/api/v1/auth/me/": {"get", "patch"},
+    "/api/v1/organizations/": {"get", "post"},
     "/api/v1/calls/": {"get"},
     "/api/v1/calls/{id}/": {"get"},
     "/api/v1/calls/{id}/tasks/": {"get"},
@@ -37,18 +38,14 @@ def test_the_schema_documents_the_error_shape_and_the_task_filter(client) -> Non
     assert set(schema["components"]["schemas"]["ApiError"]["properties"]) == {"detail", "errors"}
 
 
-def test_the_auth_and_calls_endpoints_generate_a_valid_schema_without_warnings() -> None:
-    patterns = [
-        path("api/v1/auth/", include("portal.accounts.api_urls")),
-        path("api/v1/", include("applications.api_urls")),
-    ]
+def test_the_whole_api_generates_a_valid_schema_without_warnings() -> None:
     GENERATOR_STATS.reset()
 
-    schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    schema = SchemaGenerator().get_schema(request=None, public=True)
 
     validate_schema(schema)
     assert not GENERATOR_STATS, "drf-spectacular warned; run manage.py spectacular --validate --fail-on-warn"
-    assert set(schema["paths"]) == set(OUR_PATHS)
+    assert set(OUR_PATHS) <= set(schema["paths"])
 
 
 def test_swagger_ui_is_served_from_the_installed_sidecar_package(client) -> None:
