@@ -90,10 +90,10 @@ class FundingCall(models.Model):
     )
 
     pi_limit = models.PositiveSmallIntegerField(
-        _("applications a PI may lead"), default=1, help_text=_("Counting ongoing led projects (限项).")
+        _("applications a project leader may lead"), default=1, help_text=_("Counting ongoing led projects.")
     )
     member_limit = models.PositiveSmallIntegerField(_("applications a person may join"), default=2)
-    pi_born_after = models.DateField(_("PI born on or after"), null=True, blank=True)
+    pi_born_after = models.DateField(_("project leader born on or after"), null=True, blank=True)
     senior_title_from = models.DecimalField(
         _("senior title or PhD required from (yuan)"), **MONEY, null=True, blank=True
     )
@@ -142,7 +142,9 @@ class FundingCall(models.Model):
             models.CheckConstraint(
                 condition=models.Q(endorse_deadline__gte=models.F("submit_deadline")),
                 name="call_endorsement_after_submission",
-                violation_error_message=_("The units' deadline must not be before the applicants' deadline."),
+                violation_error_message=_(
+                    "The units' endorsement deadline must not be before the applicants' deadline."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(max_duration_months__gte=models.F("min_duration_months")),
@@ -170,8 +172,12 @@ class FundingCall(models.Model):
 
 
 class CallField(models.Model):
-    call = models.ForeignKey(FundingCall, on_delete=models.CASCADE, related_name="call_fields")
-    field = models.ForeignKey(ResearchField, on_delete=models.PROTECT, related_name="+")
+    call = models.ForeignKey(
+        FundingCall, verbose_name=_("funding call"), on_delete=models.CASCADE, related_name="call_fields"
+    )
+    field = models.ForeignKey(
+        ResearchField, verbose_name=_("research field"), on_delete=models.PROTECT, related_name="+"
+    )
     quota = models.PositiveSmallIntegerField(_("funded projects (quota)"))
 
     class Meta:
@@ -185,8 +191,12 @@ class CallField(models.Model):
 
 
 class GuideTask(models.Model):
-    call = models.ForeignKey(FundingCall, on_delete=models.CASCADE, related_name="tasks")
-    field = models.ForeignKey(ResearchField, on_delete=models.PROTECT, related_name="+")
+    call = models.ForeignKey(
+        FundingCall, verbose_name=_("funding call"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    field = models.ForeignKey(
+        ResearchField, verbose_name=_("research field"), on_delete=models.PROTECT, related_name="+"
+    )
     code = models.CharField(_("code"), max_length=20)
     title_zh = models.CharField(
         _("title (Chinese)"), max_length=200, validators=[validate_no_control_characters]

@@ -12,7 +12,9 @@ from applications.models import FundingCall, localized
 class Criterion(models.Model):
     """One line of a call's score sheet; the weights of a call add up to 100 points."""
 
-    call = models.ForeignKey(FundingCall, on_delete=models.CASCADE, related_name="criteria")
+    call = models.ForeignKey(
+        FundingCall, verbose_name=_("funding call"), on_delete=models.CASCADE, related_name="criteria"
+    )
     code = models.SlugField(_("code"), max_length=30)
     name_zh = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)

@@ -18,7 +18,7 @@ class EmailStatus(models.TextChoices):
 class OutgoingEmail(models.Model):
     # A stable code naming why it was sent, e.g. "password_reset".
     kind = models.CharField(_("kind"), max_length=60)
-    to = models.EmailField(_("to"))
+    to = models.EmailField(_("recipient"))
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("text"), blank=True)
     sensitive = models.BooleanField(_("carries a secret"), default=False)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from portal.shell.navigation import nav_links
 
@@ -11,7 +12,7 @@ def role_label(user: object) -> str:
     """The role's translated label; bureau staff also name their province (四川/重庆)."""
     label = str(user.get_role_display())
     if getattr(user, "province", ""):
-        return f"{label} · {user.get_province_display()}"
+        return _("%(role)s · %(province)s") % {"role": label, "province": user.get_province_display()}
     return label
 
 

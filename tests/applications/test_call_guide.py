@@ -91,9 +91,11 @@ def test_a_guide_not_printed_yet_is_a_404_page(call, client):
 
 def test_an_applicant_may_not_print_the_guide(call, client):
     client.force_login(UserFactory(role="applicant"))
-    response = client.post(f"/calls/{call.pk}/guide/print/")
+    response = client.post(f"/calls/{call.pk}/guide/print/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403
     assert "Only bureau staff or an administrator" in response.content.decode()
+    chinese = client.post(f"/calls/{call.pk}/guide/print/")  # the default language
+    assert "申报指南" in chinese.content.decode()
     assert not Job.objects.exists()
 
 

@@ -306,6 +306,7 @@ def test_a_staff_account_without_a_staff_role_cannot_override(client):
     response = client.post(
         reverse("admin:organizations_organization_add"),
         unit_post(uscc=FAILING, uscc_override_reason="why not"),
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
     assert "Only bureau staff" in response.text
@@ -608,3 +609,16 @@ def test_deleting_an_unused_unit_is_audited(admin_client):
     assert response.status_code == 302
     assert not Organization.objects.filter(pk=unit.pk).exists()
     assert AuditEvent.objects.get(action="organization.delete").object_id == str(unit.pk)
+
+
+def test_the_admin_has_the_language_switch_and_speaks_both_languages(client):
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    english = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'name="language" value="zh-hans"' in english and "Site administration" not in english
+    assert "Administration" in english
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/admin/"})
+    chinese = client.get("/admin/").content.decode()
+    assert 'lang="zh-hans"' in chinese and "注销" in chinese  # Django's own admin catalogue

@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
@@ -13,6 +13,14 @@ from portal.validators import USCC_ALPHABET
 from tests.factories import OrganizationFactory, UserFactory, make_uscc
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The messages are asserted in English; the portal's default is Chinese.
+    with translation.override("en"):
+        yield
+
 
 VALID = "91110000600037341L"
 
