@@ -142,6 +142,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The reset emails and pages say "three days".
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "shell:home"
 LOGOUT_REDIRECT_URL = "shell:home"
