@@ -67,18 +67,6 @@ class FundingCallForm(forms.ModelForm):
         # The admin narrows the fields to its fieldsets; listed here so that none comes by accident.
         fields = tuple(name for _title, options in CALL_FIELDSETS for name in options["fields"])
 
-    def clean_notice_number_format(self) -> str:
-        value = self.cleaned_data["notice_number_format"]
-        # Checked here, so that a bad format fails on this page and not later when a notice is issued.
-        try:
-            value.format(year=2021, number=1)
-        except (KeyError, IndexError, ValueError):
-            raise forms.ValidationError(
-                _("Use only the placeholders {year} and {number}, e.g. 川渝联研〔{year}〕{number}号."),
-                code="format",
-            ) from None
-        return value
-
 
 class SharedFieldChoicesMixin:
     """Inline rows share one list of research fields.

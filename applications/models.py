@@ -5,13 +5,31 @@ Every number of the 2021 call (budgets, cap, quotas, limits) is data of one call
 """
 
 from decimal import Decimal
+from string import Formatter
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from portal.fields import validate_no_control_characters
+
+
+def validate_notice_number_format(value: str) -> None:
+    """Only the placeholders {year} and {number}, plain (no index, attribute or format), and
+    {number} present: checked when the call is saved, not when the first notice is issued."""
+    message = _("Use only the placeholders {year} and {number}, e.g. 川渝联研〔{year}〕{number}号.")
+    try:
+        fields = [
+            (name, spec, conversion) for _text, name, spec, conversion in Formatter().parse(value) if name
+        ]
+    except ValueError:  # an unmatched brace
+        raise ValidationError(message, code="format") from None
+    names = {name for name, _spec, _conversion in fields}
+    plain = all(not spec and not conversion for _name, spec, conversion in fields)
+    if not plain or not names <= {"year", "number"} or "number" not in names:
+        raise ValidationError(message, code="format")
 
 
 def localized(obj: models.Model, attribute: str) -> str:
@@ -121,6 +139,7 @@ class FundingCall(models.Model):
         _("notice number format"),
         max_length=60,
         default="川渝联研〔{year}〕{number}号",
+        validators=[validate_notice_number_format],
         help_text=_("{year} and {number} are replaced; numbers are not zero-padded."),
     )
     # The printable guide (申报指南), built by a Celery task; see applications/services.py.

@@ -23,7 +23,9 @@ def call_guide_request(*, call: FundingCall, by: object = None) -> Job:
     with transaction.atomic():
         job = job_create(kind=GUIDE_JOB, obj=call, by=by)
         audit_record(actor=by, action="call.guide_request", obj=call, data={"job": job.pk})
-        transaction.on_commit(lambda: call_guide_render_task.delay(job.pk))
+        # robust: a broker that is down (or an in-process render that fails) must not undo
+        # or break the request; the job stays recorded as queued or failed for staff to see.
+        transaction.on_commit(lambda: call_guide_render_task.delay(job.pk), robust=True)
     return job
 
 

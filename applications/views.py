@@ -5,6 +5,7 @@ hidden the same way on both. Each page costs a fixed number of queries whatever 
 number of calls or tasks.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -21,6 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 from applications import selectors, services
 from applications.models import CallField, GuideTask, ResearchField
 from applications.permissions import can_print_guide
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -90,11 +93,13 @@ def call_guide_pdf(request: HttpRequest, pk: int) -> FileResponse:
     call = selectors.call_get_for_user(user=request.user, pk=pk)
     if not call.guide_pdf:
         raise Http404(_("The guide of this call has not been printed yet."))
-    return FileResponse(
-        call.guide_pdf.open("rb"),
-        content_type="application/pdf",
-        filename=f"{call.title_zh}申报指南.pdf",
-    )
+    try:
+        pdf = call.guide_pdf.open("rb")
+    except OSError as error:
+        # The row names a file that storage lacks (a restored database, a node without S3).
+        logger.error("guide of call %s missing from storage: %s", call.pk, error)
+        raise Http404(_("The guide of this call has not been printed yet.")) from error
+    return FileResponse(pdf, content_type="application/pdf", filename=f"{call.title_zh}申报指南.pdf")
 
 
 @require_POST

@@ -72,6 +72,11 @@ def uscc_region_province(value: str) -> str | None:
     return {"50": "CQ", "51": "SC"}.get(normalize_uscc(value)[2:4])
 
 
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() also accepts "²" and full-width "１", which are no part of an ID number.
+    return text.isascii() and text.isdigit()
+
+
 def id_check_char(first17: str) -> str:
     total = sum(int(ch) * w for ch, w in zip(first17, ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARS[total % 11]
@@ -84,7 +89,7 @@ def normalize_id_number(value: str) -> str:
 def id_birth_date(value: str) -> date | None:
     """The birth date encoded in an ID number, or None when it is no real date."""
     digits = normalize_id_number(value)[6:14]
-    if len(digits) != 8 or not digits.isdigit():
+    if len(digits) != 8 or not _ascii_digits(digits):
         return None
     try:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
@@ -100,7 +105,7 @@ def check_id_number(value: str, *, today: date | None = None) -> Problem | None:
             f"must be exactly {ID_LENGTH} characters (got {len(number)})",
             (("got", str(len(number))),),
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _ascii_digits(number[:17]) or not (_ascii_digits(number[17]) or number[17] == "X"):
         return Problem("alphabet", "must be 17 digits followed by a digit or X")
     born = id_birth_date(number)
     if born is None or born.year < 1900 or (today is not None and born > today):

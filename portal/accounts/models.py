@@ -105,17 +105,9 @@ class User(AbstractBaseUser, PermissionsMixin):
             check(self.id_number)
         except ValidationError as error:
             raise ValidationError({"id_number": error.messages}) from error
-        if self.id_type != IdType.RESIDENT_ID:
-            return
-        encoded = id_birth_date(self.id_number)
-        if self.birth_date and self.birth_date != encoded:
-            raise ValidationError(
-                {
-                    "birth_date": _("The birth date differs from the one in the ID number (%(date)s).")
-                    % {"date": encoded.isoformat()}
-                }
-            )
-        self.birth_date = encoded
+        if self.id_type == IdType.RESIDENT_ID:
+            # The number is the authority: a birth date typed (or left from an old number) yields.
+            self.birth_date = id_birth_date(self.id_number)
 
     def get_full_name(self) -> str:
         return self.full_name

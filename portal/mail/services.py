@@ -16,7 +16,8 @@ def email_queue(*, to: str, subject: str, body: str, kind: str, sensitive: bool 
     # Header injection: a subject is one line.
     subject = " ".join(subject.split())[:300]
     email = OutgoingEmail.objects.create(to=to, subject=subject, body=body, kind=kind, sensitive=sensitive)
-    transaction.on_commit(lambda: email_send_task.delay(email.pk))
+    # robust: a mail server or broker that is away never breaks the request; the row stays queued.
+    transaction.on_commit(lambda: email_send_task.delay(email.pk), robust=True)
     return email
 
 

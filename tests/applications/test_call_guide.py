@@ -66,10 +66,32 @@ def test_a_failed_render_is_recorded_for_staff(call, monkeypatch, django_capture
         raise RuntimeError("no fonts")
 
     monkeypatch.setattr("portal.pdf.render_pdf", broken)
-    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+    # In-process (no broker) the failure is recorded, never raised into the request.
+    with django_capture_on_commit_callbacks(execute=True):
         job = call_guide_request(call=call)
     job = Job.objects.get()
     assert job.status == JobStatus.FAILED and "no fonts" in job.error
+
+
+def test_a_failed_print_by_staff_still_answers_the_page(
+    call, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("portal.pdf.render_pdf", lambda html, **kwargs: 1 / 0)
+    client.force_login(UserFactory(role="bureau_staff", province="CQ"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/calls/{call.pk}/guide/print/")
+    assert response.status_code == 302
+    assert Job.objects.get().status == JobStatus.FAILED
+
+
+def test_a_guide_file_missing_from_storage_is_a_404_not_a_500(
+    call, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_guide_request(call=call)
+    call.refresh_from_db()
+    call.guide_pdf.storage.delete(call.guide_pdf.name)
+    assert client.get(f"/calls/{call.pk}/guide.pdf").status_code == 404
 
 
 def test_anyone_downloads_the_printed_guide(call, client, django_capture_on_commit_callbacks):

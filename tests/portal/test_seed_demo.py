@@ -223,3 +223,18 @@ def test_the_call_gets_the_default_rubric_of_100_points():
     assert sum(c.weight for c in criteria) == Decimal("100")
     assert all(c.max_points == c.weight for c in criteria)
     assert [c.position for c in criteria] == [1, 2, 3, 4, 5, 6]
+
+
+def test_without_chinese_pdf_support_it_seeds_everything_but_the_guide(monkeypatch):
+    from portal.pdf_environment import Problem
+
+    monkeypatch.setattr("portal.pdf_environment.problems", lambda: [Problem("no font", "apt-get install x")])
+    seed()
+    assert GuideTask.objects.count() == 32 and not Job.objects.exists()
+
+
+def test_a_failed_guide_is_printed_again_by_the_next_run():
+    seed()
+    Job.objects.update(status="failed")
+    seed()
+    assert sorted(Job.objects.values_list("status", flat=True)) == ["failed", "queued"]

@@ -118,3 +118,17 @@ def test_region_digits_hint_at_the_province():
 )
 def test_passport_numbers_are_5_to_20_latin_letters_or_digits(value, ok):
     assert (check_passport_number(value) is None) is ok
+
+
+@given(id_bodies, st.data())
+def test_digits_of_other_scripts_are_refused_never_crash(body, data):
+    number = body + id_check_char(body)
+    position = data.draw(st.integers(0, 17))
+    foreign = data.draw(st.characters(categories=["Nd", "No"]).filter(lambda ch: not ch.isascii()))
+    problem = check_id_number(number[:position] + foreign + number[position + 1 :])
+    assert problem is not None and problem.code in {"alphabet", "birth_date"}
+
+
+@pytest.mark.parametrize("value", ["１１０１０５１９４９１２３１００２X", "11010519491231²02X"])
+def test_full_width_and_superscript_digits_are_refused(value):
+    assert check_id_number(value).code == "alphabet"
