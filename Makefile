@@ -17,7 +17,7 @@ FIND_PYTHON = for c in "$$PYTHON" python3.13 python3.12 python3.14 python3 \
 PDF_PACKAGES     := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig
 BROWSER_PACKAGES := chromium poppler-utils
 
-.PHONY: run test lint format bench messages system-packages browser-packages venv clean
+.PHONY: run test lint format bench screenshots messages system-packages browser-packages venv clean
 
 run: $(VENV)/.stamp-runtime messages system-packages
 	$(PY) manage.py migrate --noinput
@@ -35,6 +35,10 @@ lint: $(VENV)/.stamp-test
 format: $(VENV)/.stamp-test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The README's screenshots, taken by the browser tests from the running portal.
+screenshots: $(VENV)/.stamp-test messages system-packages browser-packages
+	SCREENSHOTS=docs $(PY) -m pytest -q tests/browser
 
 bench: $(VENV)/.stamp-test
 	$(PY) bench/run.py

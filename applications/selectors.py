@@ -11,17 +11,8 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from applications.models import CallField, CallStatus, FundingCall, GuideTask
-from portal.accounts.roles import Role
-
-# Roles that prepare calls and so must see them before they open.
-DRAFT_READER_ROLES = frozenset({Role.BUREAU_STAFF, Role.ADMIN})
-
-
-def sees_draft_calls(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.role in DRAFT_READER_ROLES or user.is_staff or user.is_superuser
+from applications.models import CallField, CallStatus, FundingCall, GuideTask, ResearchField
+from applications.permissions import can_read_draft_calls
 
 
 def calls_visible_to(user: Any) -> QuerySet[FundingCall]:
@@ -32,7 +23,7 @@ def calls_visible_to(user: Any) -> QuerySet[FundingCall]:
             queryset=CallField.objects.select_related("field").order_by("field__position", "field__code"),
         )
     )
-    if not sees_draft_calls(user):
+    if not can_read_draft_calls(user)[0]:
         calls = calls.exclude(status=CallStatus.DRAFT)
     return calls.order_by("-year", "-id")
 
@@ -57,3 +48,16 @@ def tasks_of_call(call: FundingCall, field_code: str | None = None) -> QuerySet[
     if field_code:
         tasks = tasks.filter(field__code=field_code)
     return tasks
+
+
+def calls_open() -> list[FundingCall]:
+    """Calls taking applications, the nearest deadline first."""
+    return list(FundingCall.objects.filter(status=CallStatus.OPEN).order_by("submit_deadline", "-year"))
+
+
+def calls_in_status(*statuses: str) -> list[FundingCall]:
+    return list(FundingCall.objects.filter(status__in=statuses).order_by("-year", "-id"))
+
+
+def research_fields() -> list[ResearchField]:
+    return list(ResearchField.objects.all())

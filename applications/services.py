@@ -10,8 +10,8 @@ from django.utils import timezone, translation
 
 from applications.models import FundingCall
 from portal.audit.services import audit_record
-from portal.jobs.models import Job, JobStatus
-from portal.jobs.services import job_create
+from portal.jobs.models import Job
+from portal.jobs.services import job_claim, job_create, job_done, job_fail
 
 GUIDE_JOB = "call.guide_pdf"
 
@@ -42,40 +42,34 @@ def guide_html(*, call: FundingCall) -> str:
 
 
 def call_guide_render(*, job_id: int) -> Job:
-    """Build the guide PDF of the job's call. Idempotent: a job already done is left as it is."""
+    """Build the guide PDF of the job's call. Idempotent: a job already done is left as it is,
+    and doing it twice writes the same file (its name comes from its content)."""
     from portal.pdf import render_pdf
 
-    claimed = Job.objects.filter(pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.FAILED]).update(
-        status=JobStatus.RUNNING, updated_at=timezone.now()
-    )
-    job = Job.objects.get(pk=job_id)
-    if not claimed and job.status == JobStatus.DONE:
-        return job
+    job = job_claim(job_id=job_id)
+    if job is None:
+        return Job.objects.get(pk=job_id)
     call = FundingCall.objects.get(pk=job.object_id)
     try:
         pdf = render_pdf(guide_html(call=call))
     except Exception as error:
         # Recorded for staff to see and retry; the task decides whether to retry itself.
-        Job.objects.filter(pk=job_id).update(
-            status=JobStatus.FAILED,
-            error=f"{type(error).__name__}: {error}"[:2000],
-            updated_at=timezone.now(),
-        )
+        job_fail(job_id=job_id, error=error)
         raise
     digest = hashlib.sha256(pdf).hexdigest()
     with transaction.atomic():
         call = FundingCall.objects.select_for_update().get(pk=call.pk)
-        # The key is derived from the content, so a second run writes the same file.
-        name = f"call-{call.pk}-guide-{digest[:16]}.pdf"
         if call.guide_pdf_sha256 != digest:
             old = call.guide_pdf.name
-            call.guide_pdf.save(name, ContentFile(pdf), save=False)
+            call.guide_pdf.save(f"call-{call.pk}-guide-{digest[:16]}.pdf", ContentFile(pdf), save=False)
             call.guide_pdf_sha256 = digest
             call.guide_generated_at = timezone.now()
             call.save(update_fields=["guide_pdf", "guide_pdf_sha256", "guide_generated_at"])
             if old and old != call.guide_pdf.name:
-                call.guide_pdf.storage.delete(old)
-        Job.objects.filter(pk=job_id).update(status=JobStatus.DONE, done=1, updated_at=timezone.now())
+                # Only once the new name is committed: a rollback must not lose the old file.
+                storage = call.guide_pdf.storage
+                transaction.on_commit(lambda: storage.delete(old))
+        job_done(job_id=job_id)
         audit_record(
             actor=job.created_by, action="call.guide_render", obj=call, data={"job": job_id, "sha256": digest}
         )

@@ -114,9 +114,13 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
         from portal.shell import views as shell_views
 
         return shell_views.page_not_found(request, exception)
-    message = _("There is no API endpoint at this address.")
+    return error_response(_("There is no API endpoint at this address."), code="not_found", status=404)
+
+
+def error_response(message: str, *, code: str, status: int, field: str | None = None) -> JsonResponse:
+    """An error in the API's shape from plain Django code (middleware, handlers) outside DRF."""
     return JsonResponse(
-        {"detail": message, "errors": [{"field": None, "code": "not_found", "message": message}]},
-        status=404,
+        {"detail": message, "errors": [{"field": field, "code": code, "message": message}]},
+        status=status,
         json_dumps_params={"ensure_ascii": False},
     )

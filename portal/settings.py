@@ -156,6 +156,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Django's login form and our token endpoint send the email address as "username".
 AXES_USERNAME_FORM_FIELD = "username"
+# How many load balancers stand in front of the web nodes (their X-Forwarded-For is trusted).
+PORTAL_TRUSTED_PROXIES = int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "portal.audit.context.client_ip_of"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 # Second factor (TOTP) for bureau staff and administrators: enforced in production,
@@ -206,11 +209,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Broker and cache: Redis when REDIS_URL is set, otherwise in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+# Give the cache its own Redis database in production (e.g. …/1 beside a broker on …/0), so
+# that clearing the cache can never drop queued tasks.
+CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "TIMEOUT": 300,
         }
     }

@@ -9,8 +9,12 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from portal.accounts.models import User
 from portal.audit.admin import AuditedModelAdmin
@@ -98,3 +102,23 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
             if user is not None:
                 audit_record(actor=request.user, action="user.password_set", obj=user, data={"via": "admin"})
         return response
+
+
+# Tokens are issued by the sign-in API alone (with the second factor where it applies): an
+# admin page that mints them would go around it. Roles are codes on the user, not groups.
+for _model in (Token, TokenProxy, Group):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+# Authenticator devices: administrators may remove a lost one (its owner sets up a new one
+# at the next sign-in); every change is audited.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class AuditedTOTPDeviceAdmin(AuditedModelAdmin, TOTPDeviceAdmin):
+    audit_prefix = "totp_device"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

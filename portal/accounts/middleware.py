@@ -10,11 +10,11 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from portal.api_errors import API_PREFIX
+from portal.api_errors import API_PREFIX, error_response
 
 
 def _exempt_paths() -> tuple[str, ...]:
@@ -49,14 +49,12 @@ class SecondFactorMiddleware:
     @staticmethod
     def _refuse(request: HttpRequest) -> HttpResponse:
         if request.path.startswith(API_PREFIX):
-            return JsonResponse(
-                {
-                    "detail": _(
-                        "Your role needs a second factor: confirm a code from your authenticator "
-                        "app at /accounts/2fa/ before using the API."
-                    ),
-                    "code": "second_factor_required",
-                },
+            return error_response(
+                _(
+                    "Your role needs a second factor: confirm a code from your authenticator "
+                    "app at /accounts/2fa/ before using the API."
+                ),
+                code="second_factor_required",
                 status=403,
             )
         target = reverse("accounts:two_factor")

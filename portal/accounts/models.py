@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.roles import SECOND_FACTOR_ROLES, Role
+from portal.accounts.roles import MANAGER_ROLES, Role
 from portal.choices import Province
 from portal.fields import validate_no_control_characters
 
@@ -117,7 +117,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def needs_second_factor(self) -> bool:
-        return self.role in SECOND_FACTOR_ROLES or self.is_staff or self.is_superuser
+        return self.role in MANAGER_ROLES or self.is_staff or self.is_superuser
 
     @property
     def is_bureau_staff(self) -> bool:

@@ -12,5 +12,10 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
-# Roles that act for a bureau or for the whole portal: a second factor protects them.
-SECOND_FACTOR_ROLES = frozenset({Role.BUREAU_STAFF, Role.ADMIN})
+# Roles that act for a bureau or for the whole portal: they prepare calls, register units,
+# watch background work, and a second factor protects them.
+MANAGER_ROLES = frozenset({Role.BUREAU_STAFF, Role.ADMIN})
+
+
+def has_manager_role(user: object) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", None) in MANAGER_ROLES

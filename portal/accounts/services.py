@@ -30,7 +30,9 @@ def user_profile_update(*, user: User, by: User, **changes: object) -> User:
 
 
 def user_password_changed(*, user: User, via: str) -> None:
-    """Record a password change (the form has saved it); ``via`` says which page."""
+    """After a password change (the form has saved it): API tokens stop working, since they
+    may have been taken with the old password, and the change is audited."""
+    token_revoke(user=user)
     audit_record(actor=user, action="user.password_change", obj=user, data={"via": via})
 
 

@@ -4,10 +4,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -22,6 +22,7 @@ from portal.accounts.forms import (
     TokenForm,
 )
 from portal.accounts.services import user_password_changed, user_profile_update
+from portal.redirects import safe_next
 
 
 class LoginView(auth_views.LoginView):
@@ -44,6 +45,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PortalPasswordChangeForm
     success_url = reverse_lazy("accounts:security")
 
+    @transaction.atomic
     def form_valid(self, form: object) -> HttpResponse:
         response = super().form_valid(form)
         user_password_changed(user=self.request.user, via="password_change")
@@ -66,20 +68,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = PortalSetPasswordForm
     success_url = reverse_lazy("accounts:login")
 
+    @transaction.atomic
     def form_valid(self, form: object) -> HttpResponse:
         response = super().form_valid(form)
         user_password_changed(user=form.user, via="password_reset")
         messages.success(self.request, _("Your new password is set. Please sign in with it."))
         return response
-
-
-def _next_url(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse(settings.LOGIN_REDIRECT_URL)
 
 
 @never_cache
@@ -88,7 +82,12 @@ def _next_url(request: HttpRequest) -> str:
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Set up the second factor (no confirmed device yet) or verify this session with it."""
     user = request.user
-    next_url = _next_url(request)
+    next_url = safe_next(
+        request,
+        request.POST.get("next"),
+        request.GET.get("next"),
+        fallback=reverse(settings.LOGIN_REDIRECT_URL),
+    )
     device = otp.confirmed_device(user)
     setting_up = device is None
     if setting_up:

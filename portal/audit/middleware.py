@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from portal.audit.context import client_ip
+from portal.audit.context import client_ip, client_ip_of
 
 
 class RequestContextMiddleware:
@@ -12,7 +12,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = client_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = client_ip.set(client_ip_of(request))
         try:
             return self.get_response(request)
         finally:

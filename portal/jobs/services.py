@@ -1,6 +1,6 @@
-"""Creating jobs and moving their counters; tasks call these, never ``save()`` directly."""
+"""Creating jobs and moving them along; tasks call these, never ``save()`` on a job."""
 
-from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone
 
 from portal.jobs.models import Job, JobStatus
@@ -16,20 +16,25 @@ def job_create(*, kind: str, obj=None, total: int = 1, by=None) -> Job:  # noqa:
     )
 
 
-def job_start(*, job_id: int) -> None:
-    Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, updated_at=timezone.now()
+def job_claim(*, job_id: int) -> Job | None:
+    """Mark a job running; None when it is done already (a second run changes nothing).
+
+    A job marked running is claimed again: a worker killed mid-job has its task delivered
+    anew (acks_late), and the work of a job must therefore be safe to do twice.
+    """
+    claimed = Job.objects.filter(
+        Q(status__in=[JobStatus.QUEUED, JobStatus.FAILED, JobStatus.RUNNING]), pk=job_id
+    ).update(status=JobStatus.RUNNING, updated_at=timezone.now())
+    return Job.objects.get(pk=job_id) if claimed else None
+
+
+def job_done(*, job_id: int, done: int = 1) -> None:
+    Job.objects.filter(pk=job_id).update(
+        status=JobStatus.DONE, done=done, error="", updated_at=timezone.now()
     )
 
 
-def job_step(*, job_id: int, ok: bool, error: str = "") -> None:
-    counter = "done" if ok else "failed"
-    Job.objects.filter(pk=job_id).update(**{counter: F(counter) + 1}, updated_at=timezone.now())
-    if error:
-        Job.objects.filter(pk=job_id).update(error=error[:2000])
-
-
-def job_finish(*, job_id: int) -> None:
-    job = Job.objects.get(pk=job_id)
-    status = JobStatus.FAILED if job.failed else JobStatus.DONE
-    Job.objects.filter(pk=job_id).update(status=status, updated_at=timezone.now())
+def job_fail(*, job_id: int, error: BaseException) -> None:
+    Job.objects.filter(pk=job_id).update(
+        status=JobStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000], updated_at=timezone.now()
+    )

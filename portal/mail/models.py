@@ -27,6 +27,7 @@ class OutgoingEmail(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 

@@ -1,12 +1,21 @@
 """Queueing and sending email. Views and services queue; the Celery task sends after commit."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.mail.models import EmailStatus, OutgoingEmail
+
+# Longer than any one attempt (the SMTP timeout is 20 s): a claim this old is a dead worker's.
+CLAIM_EXPIRES = timedelta(minutes=2)
+
+
+class EmailBusy(Exception):
+    """Another worker is sending this message right now; try again after its claim expires."""
 
 
 def email_queue(*, to: str, subject: str, body: str, kind: str, sensitive: bool = False) -> OutgoingEmail:
@@ -22,12 +31,19 @@ def email_queue(*, to: str, subject: str, body: str, kind: str, sensitive: bool 
 
 
 def email_send(*, email_id: int) -> OutgoingEmail:
-    """Send a queued message. Idempotent: a message already sent is not sent again."""
-    claimed = OutgoingEmail.objects.filter(
-        pk=email_id, status__in=[EmailStatus.QUEUED, EmailStatus.FAILED, EmailStatus.SENDING]
-    ).update(status=EmailStatus.SENDING, attempts=F("attempts") + 1)
+    """Send a queued message once. A message being sent by another worker raises EmailBusy;
+    one whose sender died (its claim expired) is taken over."""
+    now = timezone.now()
+    claimable = Q(status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]) | Q(
+        status=EmailStatus.SENDING, claimed_at__lt=now - CLAIM_EXPIRES
+    )
+    claimed = OutgoingEmail.objects.filter(claimable, pk=email_id).update(
+        status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
     email = OutgoingEmail.objects.get(pk=email_id)
     if not claimed:
+        if email.status == EmailStatus.SENDING:
+            raise EmailBusy(email_id)
         return email
     try:
         EmailMessage(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, [email.to]).send()

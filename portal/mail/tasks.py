@@ -10,7 +10,7 @@ from portal.mail import services
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, OSError),
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, OSError, services.EmailBusy),
     retry_backoff=30,
     retry_backoff_max=1800,
     retry_jitter=True,

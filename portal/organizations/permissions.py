@@ -4,14 +4,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from portal.accounts.roles import Role
-
-USCC_OVERRIDE_ROLES = frozenset({Role.BUREAU_STAFF, Role.ADMIN})
+from portal.accounts.roles import has_manager_role
 
 
 def can_override_uscc(user: Any, organization: Any = None) -> tuple[bool, str]:
-    """Accepting a code that fails the GB 32100 check is for bureau staff and administrators."""
-    if getattr(user, "is_authenticated", False) and getattr(user, "role", None) in USCC_OVERRIDE_ROLES:
+    """Accepting a code that fails the GB 32100 check is for bureau staff and administrators
+    (by role: the admin-site flag alone does not give it)."""
+    if has_manager_role(user):
         return True, ""
     return False, _("Only bureau staff or an administrator may accept a code that fails the check.")
 
@@ -19,6 +18,6 @@ def can_override_uscc(user: Any, organization: Any = None) -> tuple[bool, str]:
 def can_register_organization(user: Any) -> tuple[bool, str]:
     """Registering units is for bureau staff and administrators (unit administrators follow
     with the applicants' milestone)."""
-    if getattr(user, "is_authenticated", False) and getattr(user, "role", None) in USCC_OVERRIDE_ROLES:
+    if has_manager_role(user):
         return True, ""
     return False, _("Only bureau staff or an administrator may register a unit here.")

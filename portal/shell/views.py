@@ -10,13 +10,14 @@ from django.http import (
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist, loader
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_POST
 
-from applications.models import CallStatus, FundingCall, ResearchField
+from applications import selectors
+from applications.models import CallStatus
 from portal.accounts.roles import Role
+from portal.redirects import safe_next
 from portal.shell.navigation import optional_url
 
 HOME_TEMPLATES = {
@@ -28,46 +29,30 @@ HOME_TEMPLATES = {
 }
 
 
-def _open_calls() -> list[FundingCall]:
-    return list(FundingCall.objects.filter(status=CallStatus.OPEN).order_by("submit_deadline", "-year"))
-
-
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Anonymous visitors get the public landing page; a signed-in user the home of the role."""
     context: dict[str, object] = {"now": timezone.now()}
     user = request.user
     if not user.is_authenticated:
-        context |= {"open_calls": _open_calls(), "fields": list(ResearchField.objects.all())}
+        context |= {"open_calls": selectors.calls_open(), "fields": selectors.research_fields()}
         return render(request, "shell/landing.html", context)
 
     role = user.role
     if role in (Role.APPLICANT, Role.UNIT_ADMIN):
-        context["open_calls"] = _open_calls()
+        context["open_calls"] = selectors.calls_open()
     elif role == Role.BUREAU_STAFF:
         # Staff see every call, drafts included, each with the budget of their own province.
-        calls = FundingCall.objects.exclude(status=CallStatus.CLOSED).order_by("-year", "-id")
+        calls = selectors.calls_in_status(*(code for code in CallStatus.values if code != CallStatus.CLOSED))
         context["province_calls"] = [(call, call.budget_of(user.province)) for call in calls]
     elif role == Role.REVIEWER:
-        context["review_calls"] = list(
-            FundingCall.objects.filter(status=CallStatus.REVIEW).order_by("-year", "-id")
-        )
+        context["review_calls"] = selectors.calls_in_status(CallStatus.REVIEW)
     elif role == Role.ADMIN:
         context["audit_url"] = optional_url("admin:audit_auditevent_changelist")
         context["calls_admin_url"] = optional_url("admin:applications_fundingcall_changelist")
         context["users_admin_url"] = optional_url("admin:accounts_user_changelist")
-        context["open_calls"] = _open_calls()
+        context["open_calls"] = selectors.calls_open()
     return render(request, HOME_TEMPLATES.get(role, "shell/home_applicant.html"), context)
-
-
-def _safe_next(request: HttpRequest) -> str:
-    """Where to go after switching: the page the form was on, if it is one of ours."""
-    for candidate in (request.POST.get("next"), request.headers.get("referer")):
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return candidate
-    return "/"
 
 
 @require_POST
@@ -81,7 +66,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
             "Unknown language “%(code)s” in the parameter “language”. Choose one of: %(choices)s."
         ) % {"code": code, "choices": choices}
         return bad_request(request, None, message=message)
-    response = HttpResponseRedirect(_safe_next(request))
+    response = HttpResponseRedirect(
+        safe_next(request, request.POST.get("next"), request.headers.get("referer"), fallback="/")
+    )
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,

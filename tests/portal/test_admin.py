@@ -622,3 +622,26 @@ def test_the_admin_has_the_language_switch_and_speaks_both_languages(client):
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/admin/"})
     chinese = client.get("/admin/").content.decode()
     assert 'lang="zh-hans"' in chinese and "注销" in chinese  # Django's own admin catalogue
+
+
+def test_the_admin_cannot_mint_api_tokens_or_edit_groups(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    assert client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert client.get("/admin/auth/group/").status_code == 404
+
+
+def test_removing_a_lost_authenticator_is_audited(client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    staff = UserFactory(role="bureau_staff", province="CQ")
+    device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+    client.force_login(admin_user)
+    response = client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.exists()
+    assert AuditEvent.objects.filter(action="totp_device.delete", actor=admin_user).exists()

@@ -40,3 +40,12 @@ def test_the_postgresql_table_refuses_updates_that_bypass_the_model(event):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET reason = 'changed' WHERE id = %s", [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).reason == "why"
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_one_the_proxy_saw(rf, settings):
+    from portal.audit.context import client_ip_of
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    assert client_ip_of(request) == "10.0.0.2"  # no proxy configured: headers are not trusted
+    settings.PORTAL_TRUSTED_PROXIES = 1
+    assert client_ip_of(request) == "203.0.113.7"  # the spoofed left entry is ignored

@@ -61,3 +61,28 @@ def test_a_mail_server_error_is_recorded_and_the_message_can_be_sent_later(monke
     monkeypatch.undo()
     assert email_send(email_id=email.pk).status == EmailStatus.SENT
     assert OutgoingEmail.objects.get().attempts == 2
+
+
+def test_a_message_another_worker_is_sending_is_not_sent_twice():
+    from django.utils import timezone
+
+    from portal.mail.services import EmailBusy
+
+    email = email_queue(to="pi@example.test", subject="s", body="b", kind="test")
+    OutgoingEmail.objects.filter(pk=email.pk).update(status=EmailStatus.SENDING, claimed_at=timezone.now())
+    with pytest.raises(EmailBusy):
+        email_send(email_id=email.pk)
+    assert mail.outbox == []
+
+
+def test_a_message_whose_sender_died_is_taken_over():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    email = email_queue(to="pi@example.test", subject="s", body="b", kind="test")
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        status=EmailStatus.SENDING, claimed_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert email_send(email_id=email.pk).status == EmailStatus.SENT
+    assert len(mail.outbox) == 1

@@ -55,3 +55,22 @@ def test_a_malformed_address_is_named(client, django_capture_on_commit_callbacks
 def test_a_used_link_says_it_is_no_longer_valid(client):
     response = client.get("/accounts/password/reset/MQ/set-password/", HTTP_ACCEPT_LANGUAGE="en")
     assert "This link is no longer valid" in response.content.decode()
+
+
+def test_changing_the_password_ends_the_api_tokens(client):
+    from rest_framework.authtoken.models import Token
+
+    user = UserFactory()
+    Token.objects.create(user=user)
+    client.force_login(user)
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "correct-horse-battery",
+            "new_password1": "Another-Secret-42",
+            "new_password2": "Another-Secret-42",
+        },
+    )
+    assert response.status_code == 302
+    assert not Token.objects.filter(user=user).exists()
+    assert AuditEvent.objects.filter(action="auth.token_revoke", object_id=str(user.pk)).exists()

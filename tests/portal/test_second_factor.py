@@ -153,7 +153,7 @@ def test_api_paths_answer_403_json_instead_of_a_redirect(client, staff):
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert body["code"] == "second_factor_required"
+    assert body["errors"][0]["code"] == "second_factor_required"
     assert "second factor" in body["detail"]
 
 
