@@ -14,7 +14,7 @@ DOCUMENT = """<h1>2021年川渝联合实施重点研发项目 立项通知书</h
 """
 
 
-def _median_seconds(render) -> float:  # noqa: ANN001
+def _median_seconds(render) -> float:
     render()  # warm
     samples = []
     for _ in range(ROUNDS):

@@ -82,7 +82,7 @@ class PortalPasswordResetForm(StackedLabels, PasswordResetForm):
         label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
-    def send_mail(  # noqa: PLR0913 — Django's signature
+    def send_mail(
         self,
         subject_template_name: str,
         email_template_name: str,
