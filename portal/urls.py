@@ -6,9 +6,9 @@ from django.urls import include, path
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csp import csp_override
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from portal.accounts import views as account_views
 from portal.shell import views as shell_views
 
 admin.site.site_header = _("Sichuan–Chongqing Joint R&D Portal · administration")
@@ -32,7 +32,7 @@ urlpatterns = [
     path("calls/", include("applications.urls")),
     path("jobs/", include("portal.jobs.urls")),
     # One sign-in page for everyone; the second factor is enforced after it.
-    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    path("admin/login/", account_views.admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

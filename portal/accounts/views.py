@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -146,3 +147,12 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your profile is saved."))
         return HttpResponseRedirect(reverse("accounts:profile"))
     return render(request, "accounts/profile.html", {"form": form})
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin site's sign-in is the portal's. A signed-in person whom the admin sends here
+    lacks access to it: say so, rather than sign-in and admin sending them back and forth."""
+    if request.user.is_authenticated:
+        raise PermissionDenied(_("Your account may not use the administration site."))
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponseRedirect(reverse("accounts:login") + (f"?{query}" if query else ""))

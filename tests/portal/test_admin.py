@@ -645,3 +645,18 @@ def test_removing_a_lost_authenticator_is_audited(client):
     assert response.status_code == 302
     assert not TOTPDevice.objects.exists()
     assert AuditEvent.objects.filter(action="totp_device.delete", actor=admin_user).exists()
+
+
+def test_a_signed_in_person_without_admin_access_is_told_so_not_sent_round_in_circles(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role="bureau_staff", province="CQ"))
+    response = client.get("/admin/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403
+    assert "may not use the administration site" in response.content.decode()
+    assert len(response.redirect_chain) == 1
+
+
+def test_an_anonymous_visitor_of_the_admin_goes_to_the_portal_sign_in(client):
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/login/?next=")
