@@ -108,7 +108,8 @@ class ProfileForm(StackedLabels, forms.ModelForm):
 
         model = User
         fields = ("full_name", "id_type", "id_number", "birth_date", "title", "degree", "phone")
-        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+        # An <input type="date"> takes ISO dates only, whatever the language of the page.
+        widgets = {"birth_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})}
         help_texts = {
             "id_number": _(
                 "Resident ID: 18 characters, the last may be X. Passport: 5 to 20 letters or digits."
