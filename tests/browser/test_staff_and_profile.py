@@ -6,6 +6,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from applications.models import FundingCall
 from tests.browser.pages import DESKTOP, new_page, sign_in
 
 pytestmark = pytest.mark.browser
@@ -14,7 +15,8 @@ pytestmark = pytest.mark.browser
 def test_staff_print_the_guide_again_and_download_it(browser, demo):
     page, problems = new_page(browser, DESKTOP)
     sign_in(page, demo, "staff.sc@demo.test")
-    page.goto(f"{demo}/calls/1/")
+    # Not /calls/1/: PostgreSQL does not reset its sequences between tests.
+    page.goto(f"{demo}/calls/{FundingCall.objects.get().pk}/")
     first = page.locator(".guide code").get_attribute("title")
     page.get_by_role("button", name="重新生成申报指南").click()
     # The progress polls itself and reloads the page when the job is done.
