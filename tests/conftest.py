@@ -40,6 +40,17 @@ def _portal_test_settings(settings, tmp_path, request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language; a request's language (LocaleMiddleware
+    leaves it active in the thread) never leaks into the next test."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _celery_in_process(request):
     """Tasks run in the test process even when REDIS_URL is set (as in CI); only the
     integration tests send them through the broker to a real worker."""

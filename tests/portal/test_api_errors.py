@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 from rest_framework import exceptions, serializers
 
 from portal.api_errors import exception_handler, page_not_found
@@ -66,7 +67,8 @@ class TestShape:
         ]
 
     def test_several_errors_are_each_listed_and_counted_in_the_summary(self) -> None:
-        _status, body = handled(serializer_errors({"team": [{"name": ""}]}))
+        with translation.override("en"):
+            _status, body = handled(serializer_errors({"team": [{"name": ""}]}))
 
         assert [(error["field"], error["code"]) for error in body["errors"]] == [
             ("title", "required"),
@@ -74,6 +76,11 @@ class TestShape:
             ("team.0.id_number", "required"),
         ]
         assert body["detail"] == "The request has 3 problems; see errors."
+
+    def test_the_summary_speaks_the_default_language_chinese(self) -> None:
+        _status, body = handled(serializer_errors({"team": [{"name": ""}]}))
+
+        assert body["detail"] == "请求有3处问题，详见 errors。"
 
     def test_a_django_validation_error_from_a_service_becomes_a_400(self) -> None:
         error = DjangoValidationError(
