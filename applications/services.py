@@ -21,7 +21,7 @@ def call_guide_request(*, call: FundingCall, by: object = None) -> Job:
     from applications.tasks import call_guide_render_task
 
     with transaction.atomic():
-        job = job_create(kind=GUIDE_JOB, obj=call, by=by)
+        job = job_create(kind=GUIDE_JOB, task=call_guide_render_task.name, obj=call, by=by)
         audit_record(actor=by, action="call.guide_request", obj=call, data={"job": job.pk})
         # robust: a broker that is down (or an in-process render that fails) must not undo
         # or break the request; the job stays recorded as queued or failed for staff to see.

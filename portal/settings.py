@@ -242,7 +242,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# One beat process (docker-compose's "beat"); the schedule lives here, not in the database.
+# Work whose message the broker lost (it was down at commit) is sent again.
+CELERY_BEAT_SCHEDULE: dict = {
+    "jobs-requeue-stale": {"task": "portal.jobs.tasks.jobs_requeue_stale", "schedule": 60.0},
+    "emails-requeue-stale": {"task": "portal.mail.tasks.emails_requeue_stale", "schedule": 60.0},
+}
 
 # Email: printed to the console in development unless EMAIL_HOST names an SMTP server. In
 # production always SMTP (console email fails `check --deploy`): EMAIL_HOST, or a relay on

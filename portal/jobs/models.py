@@ -15,6 +15,8 @@ class JobStatus(models.TextChoices):
 class Job(models.Model):
     # A stable code naming the work, e.g. "call.guide_pdf".
     kind = models.CharField(_("kind"), max_length=60)
+    # The Celery task that does the work, by name: the sweep re-sends it if the broker lost it.
+    task = models.CharField(_("task"), max_length=200, blank=True)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=40, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)

@@ -58,3 +58,16 @@ def email_send(*, email_id: int) -> OutgoingEmail:
     OutgoingEmail.objects.filter(pk=email_id).update(**changes)
     email.refresh_from_db()
     return email
+
+
+def emails_requeue_stale(*, older_than: timedelta) -> int:
+    """Queue again every message still waiting after ``older_than`` (its task was lost)."""
+    from portal.mail.tasks import email_send_task
+
+    stale = OutgoingEmail.objects.filter(
+        status=EmailStatus.QUEUED, created_at__lt=timezone.now() - older_than
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    for email_id in ids:
+        email_send_task.delay(email_id)
+    return len(ids)

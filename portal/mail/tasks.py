@@ -1,6 +1,7 @@
 """Sending email in a worker, with retries for a mail server that is away for a while."""
 
 import smtplib
+from datetime import timedelta
 
 from celery import shared_task
 
@@ -18,3 +19,8 @@ from portal.mail import services
 )
 def email_send_task(email_id: int) -> str:
     return services.email_send(email_id=email_id).status
+
+
+@shared_task
+def emails_requeue_stale() -> int:
+    return services.emails_requeue_stale(older_than=timedelta(minutes=2))

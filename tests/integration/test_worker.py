@@ -117,3 +117,26 @@ def test_running_the_same_job_twice_leaves_one_file_and_one_audit_event(
     assert media_files(worker) == [call.guide_pdf.name]
     assert AuditEvent.objects.filter(action="call.guide_render", object_id=str(call.pk)).count() == 1
     assert Job.objects.get(pk=job.pk).status == JobStatus.DONE
+
+
+def test_a_job_whose_message_was_lost_is_sent_again_by_the_sweep_and_run_by_the_worker(
+    worker: Worker, call: FundingCall
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.jobs.tasks import jobs_requeue_stale
+
+    # A job recorded while the broker was away: its row exists, its message never left.
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind="call.guide_pdf", task=TASK, object_type="applications.fundingcall", object_id=str(call.pk)
+        )
+    Job.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
+    since = worker.log_offset()
+
+    jobs_requeue_stale.delay()  # as beat sends it: through Redis to the worker
+
+    wait_until_finished(worker, job.pk)
+    assert len(tasks_received(worker, since)) == 1
