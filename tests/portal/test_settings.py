@@ -127,7 +127,7 @@ def test_the_defaults_need_no_service(tmp_path: Path) -> None:
 
     assert found["debug"] is True
     assert found["eager"] is True and found["app_eager"] is True
-    assert found["broker"] == "memory://"
+    assert found["broker"] == "memory://localhost/"
     assert found["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert found["email"] == "django.core.mail.backends.console.EmailBackend"
     assert found["database"] == "django.db.backends.sqlite3"
