@@ -18,16 +18,21 @@ class OrganizationType(models.TextChoices):
 
 class Organization(models.Model):
     name = models.CharField(_("name"), max_length=200, validators=[validate_no_control_characters])
-    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    name_en = models.CharField(
+        _("English name"), max_length=200, blank=True, validators=[validate_no_control_characters]
+    )
     # Validated by services and forms (GB 32100) unless staff recorded an override below.
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
     org_type = models.CharField(_("type"), max_length=20, choices=OrganizationType.choices)
     registered_province = models.CharField(_("registered in"), max_length=5, choices=Province.choices)
     located_province = models.CharField(_("located in"), max_length=5, choices=Province.choices)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = models.CharField(
+        _("address"), max_length=300, blank=True, validators=[validate_no_control_characters]
+    )
     uscc_override_reason = models.TextField(
         _("reason for accepting a failing check"),
         blank=True,
+        validators=[validate_no_control_characters],
         help_text=_("Filled in by staff only when a real code fails the GB 32100 check."),
     )
     uscc_override_by = models.ForeignKey(

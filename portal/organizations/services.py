@@ -13,12 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import User
 from portal.audit.services import audit_record
-from portal.fields import validate_no_control_characters, validate_uscc
+from portal.fields import validate_uscc
 from portal.organizations.models import Organization
 from portal.organizations.permissions import can_override_uscc
 from portal.validators import check_uscc, normalize_uscc
-
-# Roles whose members may accept a USCC that fails the check, with a reason.
 
 # The fields a caller may set; the override fields are written by the rule below only.
 EDITABLE_FIELDS = (
@@ -30,10 +28,6 @@ EDITABLE_FIELDS = (
     "located_province",
     "address",
 )
-
-
-# Free-text fields without a validator on the model: PostgreSQL refuses NUL in any of them.
-_TEXT_FIELDS = ("name_en", "address", "uscc_override_reason")
 
 
 def organization_uscc_clean(
@@ -113,20 +107,9 @@ def _check_unique_uscc(code: str, *, exclude_pk: int | None = None) -> None:
 
 
 def _save(organization: Organization) -> None:
-    """Validate the other fields and save; a concurrent insert of the same code is reported, not a 500."""
-    errors: dict[str, list[ValidationError]] = {}
-    for field in _TEXT_FIELDS:
-        try:
-            validate_no_control_characters(getattr(organization, field))
-        except ValidationError as error:
-            errors[field] = error.error_list
-    try:
-        organization.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        for field, messages in error.error_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
+    """Validate the other fields (the model refuses control characters, which PostgreSQL
+    cannot store) and save; a concurrent insert of the same code is reported, not a 500."""
+    organization.full_clean(validate_unique=False, validate_constraints=False)
     try:
         # A savepoint, so that the caller's transaction survives the IntegrityError.
         with transaction.atomic():
