@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django_otp import devices_for_user, match_token
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -23,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from portal.accounts import otp
 from portal.accounts.models import User
 from portal.accounts.services import PROFILE_FIELDS, token_issue, token_revoke, user_profile_update
 from portal.api_errors import ApiErrorSerializer
@@ -105,7 +105,8 @@ def _authenticate(request: Request, *, email: str, password: str) -> User:
 def _check_second_factor(user: User, code: str) -> None:
     if not (settings.PORTAL_REQUIRE_2FA and user.needs_second_factor):
         return
-    if next(devices_for_user(user, confirmed=True), None) is None:
+    device = otp.confirmed_device(user)
+    if device is None:
         raise exceptions.ValidationError(
             {
                 "otp": [
@@ -122,11 +123,10 @@ def _check_second_factor(user: User, code: str) -> None:
             {"otp": [_("A one-time code from your authenticator app is required for this account.")]},
             code="otp_required",
         )
-    if match_token(user, code) is None:
-        raise exceptions.ValidationError(
-            {"otp": [_("The one-time code is wrong or has expired. Enter the current code of your app.")]},
-            code="otp_wrong",
-        )
+    # The same check as the website's, throttled after wrong codes in the same way.
+    check = otp.check_code(device, code)
+    if not check.accepted:
+        raise exceptions.ValidationError({"otp": [check.message]}, code="otp_wrong")
 
 
 @extend_schema(tags=["auth"])
