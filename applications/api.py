@@ -20,10 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from applications import selectors
-from applications.models import CallField, FundingCall, GuideTask
+from applications.models import MONEY, CallField, FundingCall, GuideTask
 from portal.api_errors import ApiErrorSerializer
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class CallBudgetsSerializer(serializers.Serializer):
