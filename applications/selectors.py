@@ -7,11 +7,11 @@ for everyone else they do not exist (404, never 403, so a draft's existence does
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from applications.models import CallField, CallStatus, FundingCall, GuideTask, ResearchField
+from applications.models import Application, CallField, CallStatus, FundingCall, GuideTask, ResearchField
 from applications.permissions import can_read_draft_calls
 
 
@@ -61,3 +61,74 @@ def calls_in_status(*statuses: str) -> list[FundingCall]:
 
 def research_fields() -> list[ResearchField]:
     return list(ResearchField.objects.all())
+
+
+# --- Applications -------------------------------------------------------------------------
+
+
+def _with_parts(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related(
+        "call", "guide_task", "guide_task__call", "lead_unit", "pi"
+    ).prefetch_related(
+        "partners__organization",
+        "team__user",
+        "indicators",
+        "milestones",
+        "budget",
+        "attachments",
+        "submissions",
+    )
+
+
+def application_with_parts(pk: int) -> Application:
+    return _with_parts(Application.objects.all()).get(pk=pk)
+
+
+def applications_of_user(user: Any) -> QuerySet:
+    """The applications ``user`` leads or is a teammate of (with an account), newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    mine = Q(pi=user) | Q(team__user=user)
+    ids = Application.objects.filter(mine).values("pk")
+    return (
+        Application.objects.filter(pk__in=ids)
+        .select_related("call", "guide_task", "lead_unit", "pi")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def applications_of_unit(user: Any) -> QuerySet:
+    """For a unit administrator: the applications their unit leads that have been submitted."""
+    if not getattr(user, "is_authenticated", False) or not user.organization_id:
+        return Application.objects.none()
+    return (
+        Application.objects.filter(lead_unit_id=user.organization_id)
+        .exclude(status="draft")
+        .select_related("call", "guide_task", "lead_unit", "pi")
+        .order_by("status", "-submitted_at", "-id")
+    )
+
+
+def application_get_for_user(*, user: Any, pk: Any) -> Application:
+    """The application ``pk`` with its parts if ``user`` may read it; Http404 otherwise."""
+    from applications.permissions import can_read_application
+
+    text = str(pk)
+    application = None
+    if text.isascii() and text.isdigit():
+        application = _with_parts(Application.objects.filter(pk=int(text))).first()
+    if application is None or not can_read_application(user, application)[0]:
+        raise Http404(_("There is no application with this id."))
+    return application
+
+
+def application_timeline(application: Any) -> list:
+    """Every status change of the application, oldest first, from the audit trail."""
+    from portal.audit.models import AuditEvent
+
+    return list(
+        AuditEvent.objects.filter(object_type="applications.application", object_id=str(application.pk))
+        .exclude(to_state="")
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )

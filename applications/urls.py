@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from applications import views
+from applications.views import calls as views
 
 app_name = "calls"
 

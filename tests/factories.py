@@ -112,3 +112,115 @@ class GuideTaskFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"T{n + 1:02d}")
     title_zh = factory.Sequence(lambda n: f"指南任务{n + 1}")
     title_en = factory.Sequence(lambda n: f"Guide task {n + 1}")
+
+
+# --- Applications -------------------------------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf_upload(name: str = "proposal.pdf", content: bytes = PDF_BYTES):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def make_applicant(unit: Organization | None = None, serial: int | None = None, **extra) -> User:
+    """An applicant of ``unit`` (a Chongqing unit by default) with a valid ID number."""
+    unit = unit or OrganizationFactory()
+    user = UserFactory(organization=unit, **extra)
+    user.id_number = make_id_number(serial if serial is not None else user.pk)
+    user.birth_date = date(1980, 5, 17)
+    user.title = "教授"
+    user.save()
+    return user
+
+
+def complete_document(application, partner: Organization) -> dict:
+    """Every section filled in so that the rules pass (with the PI already on the team)."""
+    lead = application.lead_unit
+    own, other = ("sc_gov", "cq_gov") if application.province == "SC" else ("cq_gov", "sc_gov")
+    pi = application.team.get(role="pi")
+    return {
+        "guide_task": GuideTaskFactory(call=application.call).pk
+        if application.guide_task is None
+        else application.guide_task.pk,
+        "title": "面向川渝的智能诊断系统研究",
+        "start_date": "2022-01-01",
+        "duration_months": 36,
+        "abstract": "摘要",
+        "aims": "目标与现状",
+        "technical_route": "技术路线",
+        "foundation": "研究基础",
+        "partners": [{"organization": partner.pk}],
+        "team": [
+            {
+                "name": pi.name,
+                "id_type": pi.id_type,
+                "id_number": pi.id_number,
+                "unit": lead.name,
+                "title": "教授",
+                "role": "pi",
+                "time_percent": 50,
+            },
+            {
+                "name": "合作者",
+                "id_number": make_id_number(900 + application.pk % 90),
+                "unit": partner.name,
+                "title": "副教授",
+                "role": "core",
+                "time_percent": 30,
+            },
+        ],
+        "indicators": [
+            {"kind": "technical", "metric": "诊断准确率", "target": "95", "unit": "%", "due_month": 24},
+            {"kind": "economic", "metric": "新增产值", "target": "500", "unit": "万元", "due_month": 36},
+        ],
+        "milestones": [
+            {"from_month": 1, "to_month": 12, "content": "数据采集"},
+            {"from_month": 13, "to_month": 36, "content": "系统研制"},
+        ],
+        "budget": [
+            {"unit_uscc": lead.uscc, "category": "equipment", "source": own, "amount": "500000"},
+            {"unit_uscc": lead.uscc, "category": "operating", "source": own, "amount": "300000"},
+            {"unit_uscc": lead.uscc, "category": "indirect", "source": own, "amount": "100000"},
+            {"unit_uscc": lead.uscc, "category": "operating", "source": "self", "amount": "400000"},
+            {"unit_uscc": partner.uscc, "category": "labour", "source": other, "amount": "200000"},
+        ],
+    }
+
+
+def make_ready_application(pi: User | None = None, call=None, partner: Organization | None = None):
+    """A draft that passes every rule of submission: joint team, budget, attachments, commitment."""
+    from applications.services import (
+        application_commit,
+        application_create,
+        application_save,
+        attachment_upload,
+    )
+
+    call = call or FundingCallFactory()
+    pi = pi or make_applicant()
+    partner = partner or OrganizationFactory(sichuan=True)
+    task = GuideTaskFactory(call=call)
+    application = application_create(call=call, by=pi, guide_task=task)
+    result = application_save(
+        application=application,
+        data=complete_document(application, partner),
+        version=application.version,
+        by=pi,
+    )
+    assert not result.errors, result.errors
+    application = result.application
+    for kind in ("proposal", "pi_commitment", "unit_commitment", "agreement"):
+        attachment_upload(
+            application=application,
+            kind=kind,
+            upload=pdf_upload(f"{kind}.pdf"),
+            by=pi,
+            version=application.version,
+        )
+        application.refresh_from_db()
+    application = application_commit(application=application, by=pi, version=application.version)
+    application.refresh_from_db()
+    return application

@@ -142,7 +142,7 @@ class FundingCall(models.Model):
         validators=[validate_notice_number_format],
         help_text=_("{year} and {number} are replaced; numbers are not zero-padded."),
     )
-    # The printable guide (申报指南), built by a Celery task; see applications/services.py.
+    # The printable guide (申报指南), built by a Celery task; see applications/services/calls.py.
     guide_pdf = models.FileField(_("guide (PDF)"), upload_to="calls/guides/", blank=True)
     guide_pdf_sha256 = models.CharField(_("guide fingerprint (SHA-256)"), max_length=64, blank=True)
     guide_generated_at = models.DateTimeField(_("guide generated at"), null=True, blank=True)

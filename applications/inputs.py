@@ -1,0 +1,319 @@
+"""Checking what a person typed into an application, section by section, before it is saved.
+
+Pages and API hand the same plain data (``dict`` of sections; rows as dicts) to
+``applications.services.application_save``, which calls these cleaners. Each field is
+checked by its model field (type, length, decimals, range, control characters) so that
+the message is Django's own, translated, and names the rule; cross-field rules of one row
+(an ID number's check character, a month range) are added here. A cleaner returns the
+clean value and the errors, keyed by the field's path (``team[2].id_number``).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+
+from applications.models import (
+    Application,
+    BudgetLine,
+    GuideTask,
+    Indicator,
+    Milestone,
+    Partner,
+    TeamMember,
+    TeamRole,
+)
+from portal.accounts.models import IdType, User
+from portal.fields import validate_id_number, validate_passport_number, validate_uscc
+from portal.organizations.models import Organization
+from portal.validators import id_birth_date, normalize_id_number, normalize_uscc
+
+SCALARS = (
+    "title",
+    "start_date",
+    "duration_months",
+    "abstract",
+    "aims",
+    "technical_route",
+    "foundation",
+)
+ROW_SECTIONS = ("partners", "team", "indicators", "milestones", "budget")
+SECTION_OF = {
+    "guide_task": "basics",
+    "title": "basics",
+    "start_date": "basics",
+    "duration_months": "basics",
+    "abstract": "content",
+    "aims": "content",
+    "technical_route": "content",
+    "foundation": "content",
+}
+
+
+@dataclass
+class Cleaned:
+    values: dict[str, Any] = field(default_factory=dict)
+    rows: dict[str, list[models.Model]] = field(default_factory=dict)
+    # (section, field path, message)
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def error(self, section: str, path: str, message: str) -> None:
+        self.errors.append((section, path, message))
+
+
+def _messages(error: ValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {
+            name: [str(m) for m in ValidationError(errs).messages] for name, errs in error.error_dict.items()
+        }
+    return {"__all__": [str(m) for m in error.messages]}
+
+
+def _field_check(instance: models.Model, names: list[str]) -> dict[str, list[str]]:
+    """Convert and validate ``names`` of an unsaved instance with the model fields' rules."""
+    errors: dict[str, list[str]] = {}
+    for name in names:
+        model_field = instance._meta.get_field(name)
+        raw = getattr(instance, model_field.attname)
+        if raw in (None, "") and (model_field.blank or model_field.null):
+            setattr(instance, model_field.attname, None if model_field.null and raw in (None, "") else raw)
+            continue
+        try:
+            setattr(instance, model_field.attname, model_field.clean(raw, instance))
+        except ValidationError as error:
+            errors[name] = [str(m) for m in error.messages]
+    return errors
+
+
+def clean_scalars(application: Application, data: dict[str, Any], out: Cleaned) -> None:
+    """Each scalar on its own: a valid one is kept even when its neighbour is not."""
+    probe = Application(pk=application.pk, call_id=application.call_id)
+    for name in SCALARS:
+        if name not in data:
+            continue
+        value = data[name]
+        if isinstance(value, str) and name not in ("start_date", "duration_months"):
+            value = value.replace("\r\n", "\n").strip()
+        if value is None and name not in ("start_date", "duration_months"):
+            value = ""
+        if name == "start_date" and isinstance(value, str) and len(value.strip()) == 7:
+            value = value.strip() + "-01"  # <input type=month> sends YYYY-MM
+        setattr(probe, name, value)
+        problems = _field_check(probe, [name])
+        if problems:
+            for message in problems[name]:
+                out.error(SECTION_OF[name], name, message)
+            continue
+        cleaned = getattr(probe, name)
+        if name == "start_date" and cleaned is not None:
+            cleaned = cleaned.replace(day=1)
+        out.values[name] = cleaned
+    if "guide_task" in data:
+        task_id = data["guide_task"]
+        if task_id in (None, ""):
+            out.values["guide_task"] = None
+        else:
+            task = GuideTask.objects.filter(pk=_int(task_id), call_id=application.call_id).first()
+            if task is None:
+                out.error("basics", "guide_task", _("Choose a guide task of this call."))
+            else:
+                out.values["guide_task"] = task
+
+
+def _int(value: Any) -> int:
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() else -1
+
+
+def _rows(data: dict[str, Any], section: str, out: Cleaned) -> list[dict] | None:
+    rows = data.get(section)
+    if rows is None:
+        return None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        out.error(section, section, _("Expected a list of rows."))
+        return None
+    if len(rows) > 200:
+        out.error(section, section, _("At most 200 rows."))
+        return None
+    return rows
+
+
+def _check_row(
+    instance: models.Model, row: dict, names: list[str], section: str, index: int, out: Cleaned
+) -> bool:
+    for name in names:
+        value = row.get(name, "")
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(instance, instance._meta.get_field(name).attname, value)
+    errors = _field_check(instance, names)
+    for name, messages in errors.items():
+        for message in messages:
+            out.error(section, f"{section}[{index}].{name}", message)
+    return not errors
+
+
+def clean_partners(application: Application, rows: list[dict], out: Cleaned) -> list[Partner] | None:
+    result: list[Partner] = []
+    ok = True
+    lead_uscc = application.lead_unit.uscc
+    for index, row in enumerate(rows):
+        path = f"partners[{index}]"
+        partner = Partner(application=application, position=index)
+        if row.get("organization") not in (None, ""):
+            organization = Organization.objects.filter(pk=_int(row["organization"])).first()
+            if organization is None:
+                out.error("partners", f"{path}.organization", _("There is no registered unit with this id."))
+                ok = False
+                continue
+            partner.organization = organization
+            partner.name, partner.uscc, partner.province = (
+                organization.name,
+                organization.uscc,
+                organization.located_province,
+            )
+        else:
+            if not _check_row(partner, row, ["name", "province"], "partners", index, out):
+                ok = False
+            uscc = normalize_uscc(str(row.get("uscc", "")))
+            try:
+                validate_uscc(uscc)
+            except ValidationError as error:
+                for message in error.messages:
+                    out.error("partners", f"{path}.uscc", message)
+                ok = False
+                continue
+            partner.uscc = uscc
+            # A named unit that is in fact registered is linked, so its provinces count.
+            partner.organization = Organization.objects.filter(uscc=uscc).first()
+            if partner.organization is not None:
+                partner.name = partner.organization.name
+        if partner.uscc == lead_uscc:
+            out.error(
+                "partners",
+                f"{path}.uscc",
+                _("%(unit)s is the lead unit; it cannot also be a partner.") % {"unit": partner.name},
+            )
+            ok = False
+        result.append(partner)
+    return result if ok else None
+
+
+def clean_team(application: Application, rows: list[dict], out: Cleaned) -> list[TeamMember] | None:
+    result: list[TeamMember] = []
+    ok = True
+    for index, row in enumerate(rows):
+        path = f"team[{index}]"
+        member = TeamMember(application=application, position=index)
+        row = {**row, "unit_name": row.get("unit_name", row.get("unit", ""))}
+        names = ["name", "unit_name", "title", "role", "time_percent"]
+        ok = _check_row(member, row, names, "team", index, out) and ok
+        id_type = row.get("id_type") or IdType.RESIDENT_ID
+        if id_type not in IdType.values:
+            out.error("team", f"{path}.id_type", _("Choose a resident ID card or a passport."))
+            ok = False
+            continue
+        member.id_type = id_type
+        number = normalize_id_number(str(row.get("id_number", "")))
+        check = validate_id_number if id_type == IdType.RESIDENT_ID else validate_passport_number
+        try:
+            check(number)
+        except ValidationError as error:
+            for message in error.messages:
+                out.error("team", f"{path}.id_number", message)
+            ok = False
+            continue
+        member.id_number = number
+        if id_type == IdType.RESIDENT_ID:
+            member.birth_date = id_birth_date(number)
+        elif row.get("birth_date"):
+            ok = _check_row(member, row, ["birth_date"], "team", index, out) and ok
+        email = str(row.get("email") or "").strip().lower()
+        if member.role == TeamRole.PI:
+            member.user = application.pi
+        elif email:
+            member.user = User.objects.filter(email=email, is_active=True).first()
+            if member.user is None:
+                out.error(
+                    "team",
+                    f"{path}.email",
+                    _("No account uses %(email)s; leave it empty or ask the person to register.")
+                    % {"email": email},
+                )
+                ok = False
+        result.append(member)
+    return result if ok else None
+
+
+def clean_indicators(application: Application, rows: list[dict], out: Cleaned) -> list[Indicator] | None:
+    result, ok = [], True
+    for index, row in enumerate(rows):
+        indicator = Indicator(application=application, position=index)
+        ok = (
+            _check_row(
+                indicator, row, ["kind", "metric", "target", "unit", "due_month"], "indicators", index, out
+            )
+            and ok
+        )
+        result.append(indicator)
+    return result if ok else None
+
+
+def clean_milestones(application: Application, rows: list[dict], out: Cleaned) -> list[Milestone] | None:
+    result, ok = [], True
+    for index, row in enumerate(rows):
+        milestone = Milestone(application=application, position=index)
+        fine = _check_row(milestone, row, ["from_month", "to_month", "content"], "milestones", index, out)
+        if fine and milestone.from_month > milestone.to_month:
+            out.error(
+                "milestones",
+                f"milestones[{index}].from_month",
+                _("The “from” month is after the “to” month."),
+            )
+            fine = False
+        ok = ok and fine
+        result.append(milestone)
+    return result if ok else None
+
+
+def clean_budget(application: Application, rows: list[dict], out: Cleaned) -> list[BudgetLine] | None:
+    result, ok = [], True
+    seen: set[tuple[str, str, str]] = set()
+    for index, row in enumerate(rows):
+        line = BudgetLine(application=application)
+        row = {**row, "unit_uscc": normalize_uscc(str(row.get("unit_uscc", "")))}
+        fine = _check_row(line, row, ["unit_uscc", "category", "source", "amount"], "budget", index, out)
+        if fine:
+            key = (line.unit_uscc, line.category, line.source)
+            if key in seen:
+                out.error("budget", f"budget[{index}]", _("This unit, category and source appear twice."))
+                fine = False
+            seen.add(key)
+        ok = ok and fine
+        if fine and line.amount:
+            result.append(line)
+    return result if ok else None
+
+
+CLEANERS = {
+    "partners": clean_partners,
+    "team": clean_team,
+    "indicators": clean_indicators,
+    "milestones": clean_milestones,
+    "budget": clean_budget,
+}
+
+
+def clean(application: Application, data: dict[str, Any]) -> Cleaned:
+    out = Cleaned()
+    clean_scalars(application, data, out)
+    for section in ROW_SECTIONS:
+        rows = _rows(data, section, out)
+        if rows is None:
+            continue
+        cleaned = CLEANERS[section](application, rows, out)
+        if cleaned is not None:
+            out.rows[section] = cleaned
+    return out

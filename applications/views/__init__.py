@@ -1,0 +1,1 @@
+"""Pages of the applicant's side: calls (``calls``) and applications (``applications``)."""
