@@ -30,6 +30,8 @@ urlpatterns = [
     path("", include("portal.shell.urls")),
     path("accounts/", include("portal.accounts.urls")),
     path("calls/", include("applications.urls")),
+    path("applications/", include("applications.application_urls")),
+    path("units/", include("portal.organizations.urls")),
     path("jobs/", include("portal.jobs.urls")),
     # One sign-in page for everyone; the second factor is enforced after it.
     path("admin/login/", account_views.admin_login),

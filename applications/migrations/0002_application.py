@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('applications', '0001_initial'),
-        ('organizations', '0003_application'),
+        ('organizations', '0002_text_fields_refuse_control_characters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

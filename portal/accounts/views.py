@@ -1,28 +1,38 @@
-"""Account pages: sign in and out, password change, the second factor and account security."""
+"""Account pages: sign in and out, registration and its confirmation, password change, the
+second factor, account security, the profile and the person's unit."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.accounts import otp
 from portal.accounts.forms import (
     EmailAuthenticationForm,
+    JoinUnitForm,
     PortalPasswordChangeForm,
     PortalPasswordResetForm,
     PortalSetPasswordForm,
     ProfileForm,
+    RegistrationForm,
     TokenForm,
+    UnitRegistrationForm,
 )
+from portal.accounts.registration import RegistrationKind, user_register, user_register_confirm
 from portal.accounts.services import user_password_changed, user_profile_update
+from portal.organizations.membership import membership_request
+from portal.organizations.models import MembershipStatus
+from portal.organizations.permissions import can_request_membership
+from portal.organizations.selectors import membership_request_latest
 from portal.redirects import safe_next
 
 
@@ -75,6 +85,73 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         user_password_changed(user=form.user, via="password_reset")
         messages.success(self.request, _("Your new password is set. Please sign in with it."))
         return response
+
+
+def show_errors(error: ValidationError, *forms: Form) -> None:
+    """Put a service's errors on the form that has the field, the others on the first form."""
+    if not hasattr(error, "error_dict"):
+        forms[0].add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form = next((form for form in forms if field in form.fields), None)
+        if form is None:
+            forms[0].add_error(None, errors)
+        else:
+            form.add_error(field, errors)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    """A new account: the person, then the unit to join (a researcher) or to register (a unit
+    administrator). Only the part that the person chose is read and validated."""
+    if request.user.is_authenticated:
+        messages.info(request, _("You are signed in already: your account needs no registration."))
+        return HttpResponseRedirect(reverse(settings.LOGIN_REDIRECT_URL))
+    data = request.POST if request.method == "POST" else None
+    kind = data.get("kind") if data is not None else None
+    form = RegistrationForm(data)
+    join_form = JoinUnitForm(data if kind == RegistrationKind.RESEARCHER else None, required=False)
+    unit_form = UnitRegistrationForm(data if kind == RegistrationKind.UNIT else None)
+    if data is not None:
+        detail = unit_form if kind == RegistrationKind.UNIT else join_form
+        # Both are validated, so that every mistake shows at once.
+        person_valid = form.is_valid()
+        if detail.is_valid() and person_valid:
+            try:
+                user_register(
+                    email=form.cleaned_data["email"],
+                    full_name=form.cleaned_data["full_name"],
+                    phone=form.cleaned_data["phone"],
+                    password=form.cleaned_data["password1"],
+                    join=join_form.cleaned_data["organization"] if detail is join_form else None,
+                    unit=unit_form.cleaned_data if detail is unit_form else None,
+                )
+            except ValidationError as error:
+                show_errors(error, form, detail)
+            else:
+                return HttpResponseRedirect(reverse("accounts:register_done"))
+    return render(
+        request, "accounts/register.html", {"form": form, "join_form": join_form, "unit_form": unit_form}
+    )
+
+
+@require_GET
+def register_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/register_done.html")
+
+
+@never_cache
+@require_GET
+def register_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link of the confirmation email: it activates the account once."""
+    user = user_register_confirm(uidb64=uidb64, token=token)
+    if user is None:
+        return render(request, "accounts/register_invalid.html", status=400)
+    messages.success(
+        request, _("Your email address is confirmed and your account is active. Please sign in.")
+    )
+    return HttpResponseRedirect(reverse("accounts:login"))
 
 
 @never_cache
@@ -147,6 +224,37 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your profile is saved."))
         return HttpResponseRedirect(reverse("accounts:profile"))
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit(request: HttpRequest) -> HttpResponse:
+    """The person's unit; without one, the request to join a unit and its decision."""
+    user = request.user
+    latest = membership_request_latest(user=user)
+    pending = latest if latest is not None and latest.status == MembershipStatus.PENDING else None
+    may_ask, why_not = can_request_membership(user)
+    form = None
+    if may_ask and pending is None:
+        form = JoinUnitForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            organization = form.cleaned_data["organization"]
+            try:
+                membership_request(user=user, organization=organization)
+            except ValidationError as error:
+                show_errors(error, form)
+            else:
+                messages.success(
+                    request,
+                    _("Your request to join %(unit)s is sent; its unit administrator decides.")
+                    % {"unit": organization.name},
+                )
+                return HttpResponseRedirect(reverse("accounts:unit"))
+    elif request.method == "POST":
+        messages.error(request, why_not or _("You have asked to join a unit already; wait for its decision."))
+        return HttpResponseRedirect(reverse("accounts:unit"))
+    context = {"latest": latest, "pending": pending, "form": form, "why_not": why_not}
+    return render(request, "accounts/unit.html", context)
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from portal.fields import validate_no_control_characters
 from portal.organizations.models import Organization
 from portal.organizations.services import organization_uscc_clean
 from portal.validators import normalize_uscc
@@ -76,3 +77,19 @@ class OrganizationForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error(None, error)
         return cleaned
+
+
+class MembershipRejectForm(forms.Form):
+    """Why a unit administrator rejects a request to join the unit."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        validators=[validate_no_control_characters],
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The person reads it in the email that tells them the decision."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # the label stands above the field
+        super().__init__(*args, **kwargs)

@@ -60,3 +60,57 @@ class Organization(models.Model):
     def is_of_province(self, province: str) -> bool:
         """A unit registered or located in a province counts as one of its units."""
         return province in (self.registered_province, self.located_province)
+
+
+class MembershipStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class MembershipRequest(models.Model):
+    """A researcher asks to belong to a unit; the unit's administrator approves or rejects."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="membership_requests",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="membership_requests",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
+    )
+    # Why a request was rejected; the requester reads it in the email and on the unit page.
+    reason = models.TextField(_("reason"), blank=True, validators=[validate_no_control_characters])
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request to join a unit")
+        verbose_name_plural = _("requests to join a unit")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status=MembershipStatus.PENDING),
+                name="one_pending_membership_request_per_user",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status"], name="membership_org_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.organization_id} ({self.status})"

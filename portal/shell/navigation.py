@@ -38,12 +38,14 @@ API_DOCS = NavItem(_("API"), "api-docs")
 ADMIN_SITE = NavItem(_("Administration"), "admin:index", needs_admin_site=True)
 SECURITY = NavItem(_("Account security"), "accounts:security")
 PROFILE = NavItem(_("My profile"), "accounts:profile")
+UNIT_MEMBERS = NavItem(_("Unit members"), "units:members")
+REGISTER = NavItem(_("Register"), "accounts:register")
 
-ANONYMOUS_NAVIGATION: tuple[NavItem, ...] = (HOME, CALLS)
+ANONYMOUS_NAVIGATION: tuple[NavItem, ...] = (HOME, CALLS, REGISTER)
 
 NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     Role.APPLICANT: (HOME, CALLS, PROFILE, SECURITY),
-    Role.UNIT_ADMIN: (HOME, CALLS, PROFILE, SECURITY),
+    Role.UNIT_ADMIN: (HOME, CALLS, UNIT_MEMBERS, PROFILE, SECURITY),
     Role.BUREAU_STAFF: (HOME, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),
     Role.REVIEWER: (HOME, CALLS, PROFILE, SECURITY),
     Role.ADMIN: (HOME, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),
