@@ -12,8 +12,19 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import CallField, FundingCall, GuideTask, ResearchField
-from portal.audit.admin import AuditedModelAdmin
+from applications.models import (
+    Application,
+    Attachment,
+    BudgetLine,
+    CallField,
+    FundingCall,
+    GuideTask,
+    Partner,
+    ResearchField,
+    Submission,
+    TeamMember,
+)
+from portal.audit.admin import AuditedModelAdmin, ReadOnlyModelAdmin
 
 CALL_FIELDSETS: tuple[tuple[Any, dict[str, Any]], ...] = (
     (None, {"fields": ("year", "status", "title_zh", "title_en", "description_zh", "description_en")}),
@@ -158,3 +169,63 @@ class GuideTaskAdmin(AuditedModelAdmin):
         ),
         (_("Funding"), {"fields": ("cap", "quota")}),
     )
+
+
+# --- Applications: read-only in the admin ------------------------------------------------
+# Applications change only through their services and the workflow (status, snapshot,
+# audit, emails); the admin shows them for support and never writes.
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PartnerInline(_ReadOnlyInline):
+    model = Partner
+    fields = ("name", "uscc", "province", "organization")
+
+
+class TeamInline(_ReadOnlyInline):
+    model = TeamMember
+    fields = ("name", "role", "unit_name", "title", "time_percent", "user")
+
+
+class BudgetInline(_ReadOnlyInline):
+    model = BudgetLine
+    fields = ("unit_uscc", "category", "source", "amount")
+
+
+class AttachmentInline(_ReadOnlyInline):
+    model = Attachment
+    fields = ("kind", "partner_uscc", "original_name", "size", "sha256", "uploaded_at")
+
+
+class SubmissionInline(_ReadOnlyInline):
+    model = Submission
+    fields = ("number", "submitted_at", "submitted_by", "sha256", "verification_code")
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyModelAdmin):
+    list_display = (
+        "id",
+        "title",
+        "call",
+        "guide_task",
+        "province",
+        "lead_unit",
+        "pi",
+        "status",
+        "updated_at",
+    )
+    list_filter = ("call", "status", "province")
+    search_fields = ("title", "lead_unit__name", "pi__full_name", "pi__email")
+    list_select_related = ("call", "guide_task", "lead_unit", "pi")
+    inlines = (PartnerInline, TeamInline, BudgetInline, AttachmentInline, SubmissionInline)

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from applications import services
+from applications import printing, services
 
 
 @shared_task(
@@ -18,4 +18,19 @@ from applications import services
 )
 def call_guide_render_task(self, job_id: int) -> str:  # noqa: ANN001
     job = services.call_guide_render(job_id=job_id)
+    return job.status
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, ConnectionError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def application_print_task(self, job_id: int) -> str:  # noqa: ANN001
+    job = printing.application_print_render(job_id=job_id)
     return job.status

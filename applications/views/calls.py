@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from applications import selectors, services
 from applications.models import CallField, GuideTask, ResearchField
-from applications.permissions import can_print_guide
+from applications.permissions import can_apply, can_print_guide
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selected = ""
 
     tasks = list(selectors.tasks_of_call(call, selected or None))
+    may_apply, apply_reason = can_apply(request.user, call)
     context = {
         "call": call,
         "call_fields": call_fields,
@@ -76,6 +77,8 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "field_error": field_error,
         "now": timezone.now(),
         "may_print_guide": can_print_guide(request.user, call)[0],
+        "may_apply": may_apply,
+        "apply_reason": apply_reason,
     }
     # The filter form asks with htmx for the task list alone; a history restore needs the page.
     htmx = getattr(request, "htmx", None)

@@ -40,12 +40,14 @@ SECURITY = NavItem(_("Account security"), "accounts:security")
 PROFILE = NavItem(_("My profile"), "accounts:profile")
 UNIT_MEMBERS = NavItem(_("Unit members"), "units:members")
 REGISTER = NavItem(_("Register"), "accounts:register")
+MY_APPLICATIONS = NavItem(_("My applications"), "applications:list")
+UNIT_APPLICATIONS = NavItem(_("Endorsements"), "applications:unit_list")
 
 ANONYMOUS_NAVIGATION: tuple[NavItem, ...] = (HOME, CALLS, REGISTER)
 
 NAVIGATION: dict[str, tuple[NavItem, ...]] = {
-    Role.APPLICANT: (HOME, CALLS, PROFILE, SECURITY),
-    Role.UNIT_ADMIN: (HOME, CALLS, UNIT_MEMBERS, PROFILE, SECURITY),
+    Role.APPLICANT: (HOME, MY_APPLICATIONS, CALLS, PROFILE, SECURITY),
+    Role.UNIT_ADMIN: (HOME, UNIT_APPLICATIONS, UNIT_MEMBERS, CALLS, PROFILE, SECURITY),
     Role.BUREAU_STAFF: (HOME, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),
     Role.REVIEWER: (HOME, CALLS, PROFILE, SECURITY),
     Role.ADMIN: (HOME, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),

@@ -15,7 +15,8 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_POST
 
 from applications import selectors
-from applications.models import CallStatus
+from applications.models import ApplicationStatus, CallStatus
+from applications.workflow import STATES
 from portal.accounts.roles import Role
 from portal.redirects import safe_next
 from portal.shell.navigation import optional_url
@@ -27,6 +28,27 @@ HOME_TEMPLATES = {
     Role.REVIEWER: "shell/home_reviewer.html",
     Role.ADMIN: "shell/home_admin.html",
 }
+
+
+HOME_ROWS = 5
+
+
+def home_applications(user: object) -> dict[str, object]:
+    """An applicant's latest applications, or the applications waiting for a unit
+    administrator's endorsement (one query each; one row more than shown tells if there is more)."""
+    if user.role == Role.UNIT_ADMIN:
+        rows = list(
+            selectors.applications_of_unit(user)
+            .filter(status=ApplicationStatus.SUBMITTED)
+            .order_by("call__endorse_deadline", "submitted_at", "id")[: HOME_ROWS + 1]
+        )
+        key = "waiting_applications"
+    else:
+        rows = list(selectors.applications_of_user(user)[: HOME_ROWS + 1])
+        key = "my_applications"
+    for application in rows:
+        application.status_label = STATES[application.status].applicant_label
+    return {key: rows[:HOME_ROWS], f"{key}_more": len(rows) > HOME_ROWS}
 
 
 @require_GET
@@ -41,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
     role = user.role
     if role in (Role.APPLICANT, Role.UNIT_ADMIN):
         context["open_calls"] = selectors.calls_open()
+        context |= home_applications(user)
     elif role == Role.BUREAU_STAFF:
         # Staff see every call, drafts included, each with the budget of their own province.
         calls = selectors.calls_in_status(*(code for code in CallStatus.values if code != CallStatus.CLOSED))

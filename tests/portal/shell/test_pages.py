@@ -109,7 +109,8 @@ def test_each_role_lands_on_its_home_with_its_navigation(client, role):
     assert f"Hello, {user.full_name}" in page
     assert reverse("accounts:logout") in page
     hrefs = [link.url for link in response.context["nav_links"]]
-    assert hrefs[:2] == ["/", "/calls/"]
+    assert hrefs[0] == "/"
+    assert "/calls/" in hrefs
     assert reverse("accounts:security") in hrefs
     for href in hrefs:
         assert f'href="{href}"' in page
