@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, validate_email
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,12 @@ from applications.models import (
     TeamRole,
 )
 from portal.accounts.models import IdType, User
-from portal.fields import validate_id_number, validate_passport_number, validate_uscc
+from portal.fields import (
+    validate_id_number,
+    validate_no_control_characters,
+    validate_passport_number,
+    validate_uscc,
+)
 from portal.organizations.models import Organization
 from portal.validators import id_birth_date, normalize_id_number, normalize_uscc
 
@@ -80,10 +86,20 @@ def _field_check(instance: models.Model, names: list[str]) -> dict[str, list[str
         if raw in (None, "") and (model_field.blank or model_field.null):
             setattr(instance, model_field.attname, None if model_field.null and raw in (None, "") else raw)
             continue
+        if raw in (None, ""):
+            errors[name] = [str(model_field.error_messages["blank"])]
+            continue
         try:
+            if isinstance(raw, str):
+                # PostgreSQL refuses NUL in any text, also in fields without this validator.
+                validate_no_control_characters(raw)
             setattr(instance, model_field.attname, model_field.clean(raw, instance))
         except ValidationError as error:
             errors[name] = [str(m) for m in error.messages]
+        except (TypeError, ValueError):
+            # A value of the wrong type (a number or a list where a date is expected).
+            message = model_field.error_messages.get("invalid", RegexValidator.message)
+            errors[name] = [str(message) % {"value": raw}]
     return errors
 
 
@@ -234,6 +250,12 @@ def clean_team(application: Application, rows: list[dict], out: Cleaned) -> list
         if member.role == TeamRole.PI:
             member.user = application.pi
         elif email:
+            try:
+                validate_email(email)  # also keeps NUL out of the query (PostgreSQL refuses it)
+            except ValidationError as error:
+                out.error("team", f"{path}.email", str(error.messages[0]))
+                ok = False
+                continue
             member.user = User.objects.filter(email=email, is_active=True).first()
             if member.user is None:
                 out.error(

@@ -132,7 +132,7 @@ def _lock_for_edit(application: Application, version: Any) -> Application:
         raise StaleDraft(
             _(
                 "Someone saved this application after you opened it (version %(stored)s, yours %(yours)s). "
-                "Your changes were not saved: copy them, reload the page and enter them again."
+                "Your changes were not saved."
             )
             % {"stored": locked.version, "yours": version},
             "stale",
