@@ -1,13 +1,17 @@
-"""Routes of the calls API, included at /api/v1/ by portal/urls.py.
+"""Routes of the calls and applications API, included at /api/v1/ by portal/urls.py.
 
-Names: ``api-calls-list``, ``api-calls-detail``, ``api-calls-tasks``.
+Names: ``api-calls-list``, ``api-calls-detail``, ``api-calls-tasks``; ``api-applications-list``,
+``api-applications-detail`` and one per step: ``api-applications-attachments``,
+``-commitment``, ``-submit``, ``-withdraw``, ``-endorse``, ``-return``, ``-pdf``.
 """
 
 from rest_framework.routers import SimpleRouter
 
 from applications.api import CallViewSet
+from applications.api_applications import ApplicationViewSet
 
 router = SimpleRouter()
 router.register("calls", CallViewSet, basename="api-calls")
+router.register("applications", ApplicationViewSet, basename="api-applications")
 
 urlpatterns = router.urls

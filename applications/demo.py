@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications import demo_applications
 from applications.demo_data import (
     ACCEPTANCE_DAYS_AFTER_ENDORSE,
     CALL,
@@ -225,7 +226,7 @@ def guide_needs_printing(call: FundingCall) -> bool:
     return last is None or last.status == JobStatus.FAILED
 
 
-def seed(stdout: TextIO) -> FundingCall:
+def seed(stdout: TextIO, *, applications: bool = True) -> FundingCall:
     """Write the 2021 call and its people; returns the call. Safe to run again."""
     today = timezone.now().astimezone(CALL_TIMEZONE).date()
     with transaction.atomic():
@@ -244,4 +245,6 @@ def seed(stdout: TextIO) -> FundingCall:
         + "\n"
     )
     stdout.write(_("Units: %(units)d; users: %(users)d.") % {"units": len(units), "users": len(users)} + "\n")
+    if applications:
+        demo_applications.seed_applications(stdout)
     return call

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from applications.models import TeamMember
 from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.mail.services import email_queue
@@ -42,7 +43,11 @@ def _render(application: Any, source: str, reason: str, for_unit: bool) -> tuple
 
 def status_changed(*, application: Any, source: str, reason: str = "") -> None:
     people = {application.pi.email}
-    people.update(member.user.email for member in application.team.select_related("user") if member.user_id)
+    people.update(
+        TeamMember.objects.filter(application=application, user__isnull=False).values_list(
+            "user__email", flat=True
+        )
+    )
     subject, body = _render(application, source, reason, for_unit=False)
     for address in sorted(people):
         email_queue(to=address, subject=subject, body=body, kind="application_status")

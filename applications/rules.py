@@ -11,7 +11,7 @@ deadline); this module does no clock or database reads of its own.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 SECTIONS = (
     "basics",
@@ -280,8 +280,9 @@ def _budget(doc: Doc, cap: Decimal) -> list[Finding]:
         out.append(Finding("budget", "budget", "over_cap", _p(total=government, cap=cap)))
     direct = totals.get("direct", Decimal(0))
     indirect = totals.get("category:indirect", Decimal(0))
-    allowed = (direct * doc.call.max_indirect_rate).quantize(Decimal("0.01"))
-    if indirect > allowed:
+    # Compared exactly; shown as the largest amount in fen within the rate (never rounded up).
+    allowed = (direct * doc.call.max_indirect_rate).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    if indirect > direct * doc.call.max_indirect_rate:
         out.append(
             Finding(
                 "budget",

@@ -11,7 +11,16 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from applications.models import Application, CallField, CallStatus, FundingCall, GuideTask, ResearchField
+from applications.models import (
+    Application,
+    CallField,
+    CallStatus,
+    FundingCall,
+    GuideTask,
+    Partner,
+    ResearchField,
+    TeamMember,
+)
 from applications.permissions import can_read_draft_calls
 
 
@@ -70,18 +79,22 @@ def _with_parts(queryset: QuerySet) -> QuerySet:
     return queryset.select_related(
         "call", "guide_task", "guide_task__call", "lead_unit", "pi"
     ).prefetch_related(
-        "partners__organization",
-        "team__user",
+        Prefetch("partners", queryset=Partner.objects.select_related("organization")),
+        Prefetch("team", queryset=TeamMember.objects.select_related("user")),
         "indicators",
         "milestones",
         "budget",
         "attachments",
-        "submissions",
     )
 
 
-def application_with_parts(pk: int) -> Application:
-    return _with_parts(Application.objects.all()).get(pk=pk)
+def application_with_parts(pk: int, *, lock: bool = False) -> Application:
+    """The application with every part loaded; ``lock`` takes its row lock (in a transaction)
+    so that no other write on it runs until the caller commits."""
+    applications = Application.objects.all()
+    if lock:
+        applications = applications.select_for_update(of=("self",))
+    return _with_parts(applications).get(pk=pk)
 
 
 def applications_of_user(user: Any) -> QuerySet:
@@ -109,14 +122,18 @@ def applications_of_unit(user: Any) -> QuerySet:
     )
 
 
-def application_get_for_user(*, user: Any, pk: Any) -> Application:
-    """The application ``pk`` with its parts if ``user`` may read it; Http404 otherwise."""
+def application_get_for_user(*, user: Any, pk: Any, parts: bool = True) -> Application:
+    """The application ``pk`` if ``user`` may read it; Http404 otherwise. With ``parts`` its
+    sections come loaded; without, only what the permission check and a workflow move read
+    (a service that locks the row loads the rest itself)."""
     from applications.permissions import can_read_application
 
     text = str(pk)
     application = None
     if text.isascii() and text.isdigit():
-        application = _with_parts(Application.objects.filter(pk=int(text))).first()
+        found = Application.objects.filter(pk=int(text))
+        found = _with_parts(found) if parts else found.select_related("call", "lead_unit", "pi")
+        application = found.first()
     if application is None or not can_read_application(user, application)[0]:
         raise Http404(_("There is no application with this id."))
     return application

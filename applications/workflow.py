@@ -179,22 +179,27 @@ def moves_for(user: Any, application: Application) -> list[Transition]:
     ]
 
 
-def transition(*, application: Application, action: str, by: Any, reason: str = "") -> Application:
-    """Move ``application`` by ``action``. One conditional UPDATE; audited; the team is emailed
+def transition(
+    *, application: Application, action: str, by: Any, reason: str = "", changes: dict[str, Any] | None = None
+) -> Application:
+    """Move ``application`` by ``action``. One conditional UPDATE (which also writes ``changes``,
+    fields that go with the move, such as the submission time); audited; the team is emailed
     after commit. Raises TransitionError (not allowed now) or TransitionConflict (someone
     else moved it first)."""
     from applications.notifications import status_changed
 
     move = TRANSITIONS_BY_ACTION[action]
     reason = (reason or "").strip()
+    check(move, application, by)
     if move.reason_required and not reason:
         raise TransitionError(_("Please give a reason."), code="reason")
-    check(move, application, by)
     source = application.status
+    changes = changes or {}
+    now = timezone.now()
     with transaction.atomic():
         updated = Application.objects.filter(
             pk=application.pk, status=source, version=application.version
-        ).update(status=move.target, version=F("version") + 1, updated_at=timezone.now())
+        ).update(status=move.target, version=F("version") + 1, updated_at=now, **changes)
         if updated != 1:
             raise TransitionConflict(
                 _(
@@ -202,7 +207,14 @@ def transition(*, application: Application, action: str, by: Any, reason: str = 
                 ),
                 code="conflict",
             )
-        application.refresh_from_db(fields=["status", "version", "updated_at"])
+        # The row matched the version we hold, so the new values are known without a read.
+        application.status, application.version, application.updated_at = (
+            move.target,
+            application.version + 1,
+            now,
+        )
+        for name, value in changes.items():
+            setattr(application, name, value)
         audit_record(
             actor=by,
             action=f"application.{action}",

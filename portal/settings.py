@@ -295,6 +295,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CallStatusEnum": "applications.models.CallStatus",
         "ProvinceEnum": "portal.choices.Province",
+        # Several choice sets share a field name ("status", "kind", "role"): named here.
+        "RoleEnum": "portal.accounts.roles.Role",
+        "ApplicationStatusEnum": "applications.models.ApplicationStatus",
+        "AttachmentKindEnum": "applications.models.AttachmentKind",
+        "IndicatorKindEnum": "applications.models.IndicatorKind",
+        "TeamRoleEnum": "applications.models.TeamRole",
+        "BudgetCategoryEnum": "applications.models.BudgetCategory",
+        "BudgetSourceEnum": "applications.models.BudgetSource",
     },
 }
 

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import F
@@ -92,12 +93,17 @@ def application_create(
     province = province_of_unit(unit)
     if guide_task is not None and guide_task.call_id != call.pk:
         raise ApplicationError(_("Choose a guide task of this call."), "invalid", "guide_task")
+    title = (title or "").strip()
+    try:
+        Application._meta.get_field("title").clean(title, None)
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), "invalid", "title") from error
     with transaction.atomic():
         application = Application.objects.create(
             call=call,
             guide_task=guide_task,
             province=province,
-            title=title.strip()[:200],
+            title=title,
             lead_unit=unit,
             pi=by,
         )
@@ -189,7 +195,9 @@ def attachment_upload(
     name = str(getattr(upload, "name", "") or "")
     if kind not in AttachmentKind.values:
         raise ApplicationError(_("Choose the kind of attachment."), "invalid", "kind")
-    if not name or any(ch in name for ch in "/\\\x00") or ".." in name or any(ord(ch) < 32 for ch in name):
+    # Django's upload parser already keeps only the last part of a path; API clients and
+    # other callers may not go through it, so the service refuses any path itself.
+    if not name or name in (".", "..") or any(ch in name for ch in "/\\") or any(ord(ch) < 32 for ch in name):
         raise ApplicationError(
             _("The file name may not contain a path, “..” or control characters."), "invalid", "file"
         )
@@ -275,9 +283,11 @@ def application_submit(*, application: Application, by: Any) -> Application:
     from applications.selectors import application_with_parts
 
     with transaction.atomic():
-        Application.objects.select_for_update().filter(pk=application.pk).first()
-        current = application_with_parts(application.pk)
+        current = application_with_parts(application.pk, lock=True)
         move = workflow.TRANSITIONS_BY_ACTION["submit"]
+        # Who asks comes first: someone who may not submit learns nothing of the problems.
+        if not workflow.actor_may(move.actor, by, current):
+            raise TransitionError(_("Only the project leader can submit the application."), code="actor")
         if current.status not in move.sources:
             raise TransitionError(
                 _("The application has already been submitted (it is “%(status)s”).")
@@ -287,22 +297,26 @@ def application_submit(*, application: Application, by: Any) -> Application:
         problems = problems_of(current)
         if problems:
             raise SubmissionRefused(problems)
-        workflow.transition(application=current, action="submit", by=by)
         now = timezone.now()
-        Application.objects.filter(pk=current.pk).update(submitted_at=now)
-        current.submitted_at = now
+        workflow.transition(application=current, action="submit", by=by, changes={"submitted_at": now})
         document = document_of(current)
         document["submitted_at"] = timezone.localtime(now).isoformat()
+        previous = (
+            Submission.objects.filter(application=current)
+            .order_by("-number")
+            .values_list("number", flat=True)
+        )
         Submission.objects.create(
             application=current,
-            number=Submission.objects.filter(application=current).count() + 1,
+            number=(previous.first() or 0) + 1,
             document=document,
             sha256=fingerprint(document),
             verification_code=secrets.token_hex(8).upper(),
             submitted_by=by,
             submitted_at=now,
         )
-    return application_with_parts(current.pk)
+    # The parts loaded above are still those submitted: no need to read them again.
+    return current
 
 
 def application_move(*, application: Application, action: str, by: Any, reason: str = "") -> Application:

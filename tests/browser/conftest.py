@@ -27,6 +27,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def demo(transactional_db: None, live_server: LiveServer) -> str:
-    # pytest-django runs tests with DEBUG off, which seed_demo treats as production.
-    call_command("seed_demo", force=True, stdout=StringIO())
+    # pytest-django runs tests with DEBUG off, which seed_demo treats as production. Without the
+    # ~90 demo applications: each test seeds again (its database is emptied after it), and the
+    # walk-throughs create the applications they need through the pages.
+    call_command("seed_demo", force=True, without_applications=True, stdout=StringIO())
     return live_server.url

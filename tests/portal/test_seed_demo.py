@@ -45,6 +45,13 @@ def _demo_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _without_demo_applications(monkeypatch):
+    # The call, units and logins only: the demo applications (about 90, through the services)
+    # have their own tests in tests/applications/test_demo_applications.py.
+    monkeypatch.setattr("applications.demo_applications.seed_applications", lambda stdout: [])
+
+
 def seed(*args: str) -> str:
     out = StringIO()
     call_command("seed_demo", *args, stdout=out)

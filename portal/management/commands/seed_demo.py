@@ -45,6 +45,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even with production settings (DEBUG off). The demo logins share a published password.",
         )
+        parser.add_argument(
+            "--without-applications",
+            action="store_true",
+            help="Only the call, units and logins: no demo applications (faster; used by the browser tests).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -55,7 +60,7 @@ class Command(BaseCommand):
                 )
             )
         with transaction.atomic():
-            applications_demo.seed(self.stdout)
+            applications_demo.seed(self.stdout, applications=not options["without_applications"])
             reviews_demo.seed(self.stdout)
         self.print_logins()
 

@@ -1,0 +1,834 @@
+"""Demo applications of the 2021 call in every state of the applicant's side: draft, submitted,
+returned (with the unit's reason), endorsed, accepted by the bureau, withdrawn.
+
+``seed_applications`` (run by ``applications.demo.seed``) plans two to four applications per
+guide task, led in turn by units of each province with a partner unit of the other, and writes
+them through the services a person would use (``application_save``, ``attachment_upload``,
+``application_commit``, ``application_submit``, ``application_move``): the snapshot, the audit
+trail and the status emails are those of real users. The plan is computed from the guide tasks
+and the tables below, without randomness, so each run plans the same applications; one that
+exists (same project leader, same call) is skipped, which makes a second run a no-op.
+
+Every person and unit is fictional. Project leaders are researcher accounts
+(researcher.NNN@demo.test); units without a demo administrator get one
+(unit_admin.<unit>@demo.test); all use the published demo password. The limits of the call hold:
+each researcher leads one application and joins at most one other, so nobody is in more than two.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from typing import Any, TextIO
+
+from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.demo_data import CALL, DEMO_PASSWORD, FIELDS, PEOPLE, TASKS, UNITS
+from applications.models import Application, FundingCall, GuideTask
+from applications.models.application import REQUIRED_ATTACHMENTS
+from applications.services import (
+    ApplicationError,
+    SubmissionRefused,
+    application_commit,
+    application_create,
+    application_move,
+    application_save,
+    application_submit,
+    attachment_upload,
+)
+from applications.workflow import TransitionError
+from portal.accounts.models import IdType, User
+from portal.accounts.roles import Role
+from portal.fields import validate_uscc
+from portal.mail.models import EmailStatus, OutgoingEmail
+from portal.organizations.models import Organization
+from portal.validators import id_check_char, uscc_check_char
+
+# --- Data ------------------------------------------------------------------------------------
+
+# More fictional units, in the format of ``demo_data.UNITS``, so that every field has leads and
+# partners of its own trade in both provinces.
+# fmt: off
+EXTRA_UNITS: tuple[tuple[str, str, str, str, str, str, str, str], ...] = (
+    ("shancheng", "山城数智科技有限公司", "Shancheng Digital Intelligence Technology Co., Ltd.",
+     "enterprise", "CQ", "CQ", "91500112MA61C4K7X", "重庆市渝北区"),
+    ("geleshan", "歌乐山医科大学", "Geleshan Medical University",
+     "university", "CQ", "CQ", "12500106450927381", "重庆市沙坪坝区"),
+    ("yuxi", "渝西农业科学研究院", "Yuxi Academy of Agricultural Sciences",
+     "institute", "CQ", "CQ", "12500118709342615", "重庆市永川区"),
+    ("emei", "峨眉智能科技有限公司", "Emei Intelligent Technology Co., Ltd.",
+     "enterprise", "SC", "SC", "91511100MA62W5P3R", "四川省乐山市"),
+    ("rongcheng", "蓉城生态环境科学研究院", "Rongcheng Academy of Eco-environmental Sciences",
+     "institute", "SC", "SC", "12510105450813927", "四川省成都市青羊区"),
+    ("minshan", "岷山农林大学", "Minshan University of Agriculture and Forestry",
+     "university", "SC", "SC", "12511800451236870", "四川省雅安市"),
+)
+# fmt: on
+
+EXTRA_UNIT_KEYS = frozenset(row[0] for row in EXTRA_UNITS)
+
+# Per field: the units that lead or join its applications, Chongqing's then Sichuan's.
+FIELD_UNITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "ai": (("bayu", "liangjiang", "shancheng"), ("shudu", "jincheng", "emei")),
+    "health": (("jialing", "chaotianmen", "geleshan"), ("minjiang", "kanghua", "shudu")),
+    "eco": (("jinyun", "bayu", "yuxi"), ("rongcheng", "minshan", "shudu")),
+    "agri": (("yudong", "yuxi", "bayu"), ("tianfu_agri", "chuanxi", "minshan")),
+}
+
+# Applications per guide task, in turn over the tasks: 89 over the 32 tasks of 2021.
+PER_TASK = (3, 2, 4, 2, 3)
+
+# Where each application ends, in turn; every third accepted one was returned and submitted again.
+STATE_CYCLE = (
+    "accepted",
+    "submitted",
+    "endorsed",
+    "draft",
+    "accepted",
+    "returned",
+    "endorsed",
+    "submitted",
+    "accepted",
+    "withdrawn",
+)
+PATHS: dict[str, tuple[str, ...]] = {
+    "draft": (),
+    "submitted": ("submit",),
+    "returned": ("submit", "return"),
+    "endorsed": ("submit", "endorse"),
+    "accepted": ("submit", "endorse", "accept"),
+    "resubmitted": ("submit", "return", "revise", "submit", "endorse", "accept"),
+    "withdrawn": ("submit", "withdraw"),
+    "withdrawn_endorsed": ("submit", "endorse", "withdraw"),
+}
+
+RETURN_REASONS = (
+    "预算说明不够详细：请补充设备费的测算依据，并说明合作单位经费的具体用途后重新提交。",
+    "考核指标偏笼统：请将技术指标量化，并写明每项指标的考核方式。",
+    "合作协议未加盖合作单位公章，请上传盖章后的协议扫描件后重新提交。",
+    "项目组成员的工作时间合计偏高，请核实各成员的投入比例。",
+)
+WITHDRAW_REASON = "项目团队调整，本年度暂不申报。"
+REVISED_NOTE = "（已按单位审核意见修改预算说明与考核方式。）"
+
+PROVINCE_ZH = {"SC": "四川省", "CQ": "重庆市"}
+
+# Counties for the first six digits of ID numbers (GB 2260).
+ID_REGIONS = {
+    "CQ": ("500101", "500103", "500105", "500106", "500107", "500108", "500112", "500118"),
+    "SC": ("510104", "510105", "510106", "510107", "510108", "510112", "511102", "511802"),
+}
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+)
+GIVEN_NAMES = [
+    "志强",
+    "秀兰",
+    "建国",
+    "海燕",
+    "晓明",
+    "丽娟",
+    "文博",
+    "雨婷",
+    "国庆",
+    "静怡",
+    "俊杰",
+    "思远",
+    "红梅",
+    "振华",
+    "佳琪",
+    "德明",
+    "晓燕",
+    "子涵",
+    "永刚",
+    "春花",
+    "立新",
+    "梦瑶",
+    "宏伟",
+    "凤英",
+    "嘉豪",
+    "婷婷",
+    "世杰",
+    "明轩",
+    "淑珍",
+    "浩然",
+    "欣怡",
+    "建军",
+    "玉兰",
+    "天宇",
+    "晨曦",
+    "家乐",
+    "慧敏",
+    "国栋",
+    "雪梅",
+    "鹏飞",
+]
+
+# Titles by unit type: the project leader's, a core member's, a member's.
+TITLES = {
+    "university": ("教授", "副教授", "讲师"),
+    "institute": ("研究员", "副研究员", "助理研究员"),
+    "hospital": ("主任医师", "副主任医师", "主治医师"),
+    "enterprise": ("正高级工程师", "高级工程师", "工程师"),
+    "other": ("研究员", "副研究员", "助理研究员"),
+}
+
+TITLE_SUFFIXES = ("研究与示范", "研究及应用", "集成创新与示范应用", "攻关与产业化")
+TITLE_PREFIXES = {
+    "ai": ("", "基于深度学习的", "云边端协同的", "多源数据融合驱动的"),
+    "health": ("", "基于多中心队列的", "基于多组学的", "中西医结合的"),
+    "eco": ("", "基于天空地一体化监测的", "基于数值模拟的", "川渝协同的"),
+    "agri": ("", "基于分子育种的", "基于物联网的", "川渝协同的"),
+}
+METHODS = {
+    "ai": (
+        "采用深度学习与知识图谱相结合的方法",
+        "构建云边端协同的计算架构",
+        "融合多源异构数据开展建模与优化",
+        "结合仿真测试与实景验证",
+    ),
+    "health": (
+        "开展多中心临床研究与真实世界数据分析",
+        "结合多组学与生物信息学方法",
+        "运用中西医结合的循证研究方法",
+        "建立标准化样本库与随访队列",
+    ),
+    "eco": (
+        "构建天空地一体化监测体系并结合数值模拟",
+        "采用野外定位观测与室内模拟相结合的方法",
+        "运用遥感与地理信息系统技术",
+        "开展示范工程与长期效果评估",
+    ),
+    "agri": (
+        "综合运用分子标记辅助选育与常规育种",
+        "集成物联网感知与智能决策技术",
+        "开展多点田间试验与技术集成示范",
+        "建立标准化生产与加工技术体系",
+    ),
+}
+
+# Indicators: (kind, metric, targets to choose from, unit of measure); the field's own first.
+FIELD_INDICATORS = {
+    "ai": (
+        ("technical", "研制软件系统或平台", (1, 2), "套"),
+        ("social", "示范应用企业或单位", (10, 20, 30), "家"),
+    ),
+    "health": (
+        ("technical", "形成临床诊疗规范、标准或新产品", (1, 2, 3), "项"),
+        ("social", "覆盖基层医疗机构", (20, 30, 50), "家"),
+    ),
+    "eco": (
+        ("technical", "建设技术示范工程或示范点", (1, 2, 3), "个"),
+        ("social", "开展技术培训", (200, 300, 500), "人次"),
+    ),
+    "agri": (
+        ("technical", "选育新品种（系）或制定技术规程", (2, 3, 4), "个"),
+        ("social", "带动农户增收", (500, 1000, 2000), "户"),
+    ),
+}
+COMMON_INDICATORS = (
+    ("technical", "申请发明专利", (3, 4, 5, 6), "项"),
+    ("technical", "发表高水平学术论文", (4, 5, 6, 8), "篇"),
+    ("economic", "新增销售收入（产值）", (300, 500, 800, 1200), "万元"),
+)
+
+ABSTRACT = (
+    "本项目面向“{task}”指南任务，由{lead_province}{lead}牵头，联合{partner_province}{partner}共同实施。"
+    "项目{method}，主要目标是：{description}"
+    "项目将发挥川渝两地产学研协同优势，形成可复制、可推广的技术方案与示范应用，"
+    "为成渝地区双城经济圈建设提供科技支撑。"
+)
+AIMS = (
+    "一、研究目标\n{description}\n\n"
+    "二、国内外研究现状\n近年来，{field}领域相关技术发展迅速，国内外围绕“{topic}”已开展了大量研究，"
+    "但在川渝地区复杂自然条件与产业场景下的系统集成、工程化验证和规模化应用仍显不足，"
+    "跨区域的数据、标准与资源共享机制尚不完善。\n\n"
+    "三、拟解决的关键问题\n（1）{topic}中的关键共性技术瓶颈；\n"
+    "（2）川渝两地数据、资源与标准的互联互通；\n（3）技术成果的工程化验证与示范推广。"
+)
+ROUTE = (
+    "项目按“需求调研—技术攻关—集成验证—示范应用”的总体路线实施：\n"
+    "1. 需求调研与方案设计：{lead}与{partner}联合梳理川渝两地应用需求，确定技术指标与总体方案；\n"
+    "2. 关键技术攻关：{method}，突破{topic}中的核心技术；\n"
+    "3. 集成与验证：依托双方试验平台开展联合测试，迭代优化技术方案；\n"
+    "4. 示范应用：在川渝两地各选取示范点开展应用，形成标准规范与推广方案。\n"
+    "任务分工：{lead}负责总体设计与关键技术攻关，{partner}负责在{partner_province}的示范应用与验证。"
+)
+FOUNDATION = (
+    "{lead}长期从事{field}领域研究，拥有省部级重点实验室和工程技术研究中心等科研平台，"
+    "近五年承担相关国家和省部级科研项目十余项。{partner}在{topic}方面具有良好的研究积累和应用场景。"
+    "双方已签订合作协议，明确任务分工、经费安排与知识产权归属。"
+    "项目负责人{pi}（{pi_title}）长期从事相关研究，团队成员专业结构合理，具备完成本项目的条件。"
+)
+MILESTONES = (
+    "需求调研与方案设计：梳理川渝两地需求，完成总体方案与技术指标论证",
+    "关键技术攻关：完成核心技术研究与原型研制",
+    "集成与验证：开展联合测试与中试验证，迭代优化",
+    "示范应用与总结：在川渝两地开展示范应用，完成考核指标并准备验收",
+)
+
+# Unit administrators' sequence numbers of ID numbers start at 800, above the researchers' ones.
+ADMIN_ROSTER_START = 700
+
+# The applicant logins of the demo (PEOPLE in demo_data): who plays what.
+DEMO_APPLICANT_CQ = "applicant.cq@demo.test"
+DEMO_APPLICANT_SC = "applicant.sc@demo.test"
+
+# --- The plan (pure: tasks in, applications and people out) ----------------------------------
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    code: str
+    field: str
+    title: str
+    description: str
+
+
+@dataclass
+class PersonPlan:
+    """A fictional person: an account when ``email`` is set, else a team row only."""
+
+    name: str
+    id_number: str
+    unit: str
+    title: str
+    email: str = ""
+
+
+@dataclass
+class AppPlan:
+    number: int
+    task: TaskInfo
+    variant: int  # the task's 1st, 2nd, … application
+    lead: str
+    partner: str
+    pi: PersonPlan
+    path: str
+    teammate: PersonPlan | None = None
+    extras: list[PersonPlan] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        return {"resubmitted": "accepted", "withdrawn_endorsed": "withdrawn"}.get(self.path, self.path)
+
+
+def pick(options: tuple | list, *numbers: int) -> Any:
+    """A fixed, well spread choice: the same numbers give the same option on every run."""
+    return options[sum((n + 1) * p for n, p in zip(numbers, (7, 13, 31), strict=False)) % len(options)]
+
+
+class Roster:
+    """Hands out fictional names and valid, distinct ID numbers: the sequence number (digits
+    15–17) is 100 + the person's number, above the demo logins' ones."""
+
+    def __init__(self, start: int = 0) -> None:
+        self.count = start
+        self.names: set[str] = {row[2] for row in PEOPLE}
+
+    def person(self, province: str, unit: str, title: str, *, senior: bool, email: str = "") -> PersonPlan:
+        n = self.count
+        self.count += 1
+        name = ""
+        for k in range(len(SURNAMES) * len(GIVEN_NAMES)):
+            given = GIVEN_NAMES[(n * 3 + n // len(SURNAMES) + k) % len(GIVEN_NAMES)]
+            name = SURNAMES[(n + k) % len(SURNAMES)] + given
+            if name not in self.names:
+                break
+        self.names.add(name)
+        born = date(1966 if senior else 1978, 1, 1) + timedelta(days=(n * 397) % (20 * 365))
+        first17 = f"{pick(ID_REGIONS[province], n)}{born:%Y%m%d}{100 + n:03d}"
+        return PersonPlan(name, first17 + id_check_char(first17), unit, title, email)
+
+
+def all_units() -> tuple[tuple[str, str, str, str, str, str, str, str], ...]:
+    return (*UNITS, *EXTRA_UNITS)
+
+
+def demo_tasks() -> list[TaskInfo]:
+    """The guide tasks of the demo call as written by ``demo.seed_tasks``, in guide order."""
+    return [
+        TaskInfo(f"CY{CALL['year']}-{prefix}-{number:02d}", code, row[0], row[2])
+        for code, _zh, _en, _quota, prefix in FIELDS
+        for number, row in enumerate(TASKS[code], start=1)
+    ]
+
+
+def plan_applications(tasks: list[TaskInfo]) -> list[AppPlan]:
+    """Who applies for what, with whom, and how far each application gets."""
+    unit_rows = {row[0]: row for row in all_units()}
+    province_of = {key: row[4] for key, row in unit_rows.items()}
+    titles = {key: TITLES[row[3]] for key, row in unit_rows.items()}
+    roster = Roster()
+    plans: list[AppPlan] = []
+    turns: Counter = Counter()
+    for t, task in enumerate(tasks):
+        for variant in range(PER_TASK[t % len(PER_TASK)]):
+            number = len(plans) + 1
+            lead_side = (t + variant) % 2  # 0: Chongqing leads, 1: Sichuan
+            leads, partners = FIELD_UNITS[task.field][lead_side], FIELD_UNITS[task.field][1 - lead_side]
+            lead = leads[turns[(task.field, lead_side)] % len(leads)]
+            turns[(task.field, lead_side)] += 1
+            partner = pick(partners, t, variant)
+            pi = roster.person(
+                province_of[lead],
+                lead,
+                titles[lead][0],
+                senior=True,
+                email=f"researcher.{number:03d}@demo.test",
+            )
+            path = STATE_CYCLE[(number - 1) % len(STATE_CYCLE)]
+            if path == "accepted" and number % 3 == 0:
+                path = "resubmitted"
+            if path == "withdrawn" and number % 20 == 10:
+                path = "withdrawn_endorsed"
+            plans.append(AppPlan(number, task, variant, lead, partner, pi, path))
+    _cast_demo_logins(plans, province_of, titles)
+    _build_teams(plans, roster, province_of, titles)
+    return plans
+
+
+def _cast_demo_logins(plans: list[AppPlan], province_of: dict, titles: dict) -> None:
+    """The demo applicant of Chongqing leads a draft ready but for the commitment, and is a
+    teammate on another leader's submitted application; the Sichuan one leads an application
+    waiting for the endorsement of the demo unit administrator; and the Chongqing demo unit has
+    two more applications waiting for its administrator."""
+    logins = {row[0]: row for row in PEOPLE}
+
+    def login(email: str) -> PersonPlan:
+        row = logins[email]
+        return PersonPlan(row[2], "", row[4], row[8], email)
+
+    cq_unit, sc_unit = logins[DEMO_APPLICANT_CQ][4], logins[DEMO_APPLICANT_SC][4]
+    cast: set[int] = set()
+    draft = next(p for p in plans if p.lead == cq_unit)
+    draft.pi, draft.path = login(DEMO_APPLICANT_CQ), "draft"
+    cast.add(draft.number)
+    waiting = next(p for p in plans if p.lead == sc_unit)
+    waiting.pi, waiting.path = login(DEMO_APPLICANT_SC), "submitted"
+    cast.add(waiting.number)
+    joined = next(
+        p for p in plans if p.number not in cast and p.partner == cq_unit and province_of[p.lead] == "SC"
+    )
+    joined.path, joined.teammate = "submitted", login(DEMO_APPLICANT_CQ)
+    cast.add(joined.number)
+    for plan in [p for p in plans if p.lead == cq_unit and p.number not in cast][:2]:
+        plan.path = "submitted"
+
+
+def _build_teams(plans: list[AppPlan], roster: Roster, province_of: dict, titles: dict) -> None:
+    """A team of 2–5: the leader, a core member of the partner unit (a researcher who leads an
+    application of their own and joins this one, when the partner unit has one free), and up to
+    three more. Each researcher joins at most one other application."""
+    free: dict[str, list[PersonPlan]] = {}
+    for plan in plans:
+        if plan.pi.email.startswith("researcher."):
+            free.setdefault(plan.lead, []).append(plan.pi)
+    for plan in plans:
+        if plan.teammate is None:
+            candidates = free.get(plan.partner, [])
+            if candidates:
+                plan.teammate = candidates.pop(0)
+            else:
+                plan.teammate = roster.person(
+                    province_of[plan.partner], plan.partner, titles[plan.partner][1], senior=True
+                )
+        for k in range((plan.number * 5 + plan.variant) % 4):
+            unit = plan.lead if k % 2 == 0 else plan.partner
+            plan.extras.append(
+                roster.person(province_of[unit], unit, titles[unit][1 if k == 2 else 2], senior=False)
+            )
+
+
+# --- Content of one application ----------------------------------------------------------------
+
+
+def application_title(plan: AppPlan) -> str:
+    topic = plan.task.title.split("：")[-1]
+    prefix = TITLE_PREFIXES[plan.task.field][plan.variant % 4]
+    return f"{prefix}{topic}{TITLE_SUFFIXES[plan.variant % 4]}"
+
+
+def _yuan(value: Decimal, rounding: str = ROUND_DOWN) -> Decimal:
+    """Rounded to whole thousands of yuan, as budgets are drawn up."""
+    return (value / 1000).quantize(Decimal(1), rounding=rounding) * 1000
+
+
+def budget_rows(
+    plan: AppPlan, call: FundingCall, cap: Decimal, lead: Organization, partner: Organization
+) -> list:
+    """Government funds within the cap, each side's funds to its own unit, indirect costs well
+    under the rate, and self-raised funds above the minimum share."""
+    government = min(Decimal(pick(range(80, 201, 5), plan.number, plan.variant)) * 10000, _yuan(cap))
+    lead_part = _yuan(government * Decimal(pick((55, 60, 65, 70), plan.number)) / 100)
+    rate = call.max_indirect_rate
+    indirect_share = rate / (1 + rate) * Decimal("0.8")
+    own = "sc_gov" if lead.registered_province == "SC" else "cq_gov"
+    other = "cq_gov" if own == "sc_gov" else "sc_gov"
+    rows = []
+    for unit, amount, source in ((lead, lead_part, own), (partner, government - lead_part, other)):
+        indirect = _yuan(amount * indirect_share)
+        equipment = _yuan(amount * Decimal("0.3"))
+        labour = _yuan(amount * Decimal("0.15"))
+        operating = amount - indirect - equipment - labour
+        for category, value in (
+            ("equipment", equipment),
+            ("operating", operating),
+            ("labour", labour),
+            ("indirect", indirect),
+        ):
+            rows.append(
+                {"unit_uscc": unit.uscc, "category": category, "source": source, "amount": str(value)}
+            )
+    minimum = call.min_self_raised_ratio
+    needed = government * minimum / (1 - minimum) * Decimal("1.05") if minimum < 1 else government
+    self_raised = max(
+        _yuan(needed, ROUND_UP), _yuan(government * Decimal(pick((20, 30, 50), plan.number)) / 100)
+    )
+    equipment = _yuan(self_raised * Decimal("0.4"))
+    for category, value in (("equipment", equipment), ("operating", self_raised - equipment)):
+        rows.append({"unit_uscc": lead.uscc, "category": category, "source": "self", "amount": str(value)})
+    return rows
+
+
+def team_row(person: PersonPlan, unit: Organization, role: str, percent: int, account: User | None) -> dict:
+    row = {
+        "name": account.full_name if account else person.name,
+        "id_type": IdType.RESIDENT_ID,
+        "id_number": account.id_number if account else person.id_number,
+        "unit": unit.name,
+        "title": (account.title if account else "") or person.title,
+        "role": role,
+        "time_percent": percent,
+    }
+    if account is not None and role != "pi":
+        row["email"] = account.email
+    return row
+
+
+def application_data(
+    plan: AppPlan, task: GuideTask, units: dict[str, Organization], accounts: dict[str, User], start: date
+) -> dict:
+    call = task.call
+    lead, partner = units[plan.lead], units[plan.partner]
+    pi = accounts[plan.pi.email]
+    months = max(call.min_duration_months, min(call.max_duration_months, pick((24, 36), plan.number)))
+    topic = plan.task.title.split("：")[-1]
+    words = {
+        "task": plan.task.title,
+        "topic": topic,
+        "description": plan.task.description,
+        "field": {row[0]: row[1] for row in FIELDS}[plan.task.field],
+        "lead": lead.name,
+        "partner": partner.name,
+        "lead_province": PROVINCE_ZH[lead.registered_province],
+        "partner_province": PROVINCE_ZH[partner.registered_province],
+        "method": pick(METHODS[plan.task.field], plan.number, plan.variant),
+        "pi": pi.full_name,
+        "pi_title": pi.title or plan.pi.title,
+    }
+    team = [team_row(plan.pi, lead, "pi", pick((50, 60), plan.number), pi)]
+    mate = plan.teammate
+    team.append(team_row(mate, partner, "core", pick((30, 40), plan.number), accounts.get(mate.email)))
+    for k, person in enumerate(plan.extras):
+        team.append(
+            team_row(person, units[person.unit], "core" if k == 2 else "member", pick((20, 30, 50), k), None)
+        )
+    indicators = []
+    for k, (kind, metric, targets, unit) in enumerate(
+        (*FIELD_INDICATORS[plan.task.field], *COMMON_INDICATORS)
+    ):
+        due = months - 6 if kind == "technical" and k == 0 else months
+        indicators.append(
+            {
+                "kind": kind,
+                "metric": metric,
+                "target": str(pick(targets, plan.number, k)),
+                "unit": unit,
+                "due_month": due,
+            }
+        )
+    quarter = months // 4
+    milestones = [
+        {"from_month": k * quarter + 1, "to_month": months if k == 3 else (k + 1) * quarter, "content": text}
+        for k, text in enumerate(MILESTONES)
+    ]
+    return {
+        "guide_task": task.pk,
+        "title": application_title(plan),
+        "start_date": start.isoformat(),
+        "duration_months": months,
+        "abstract": ABSTRACT.format(**words),
+        "aims": AIMS.format(**words),
+        "technical_route": ROUTE.format(**words),
+        "foundation": FOUNDATION.format(**words),
+        "partners": [{"organization": partner.pk}],
+        "team": team,
+        "indicators": indicators,
+        "milestones": milestones,
+        "budget": budget_rows(plan, call, task.effective_cap, lead, partner),
+    }
+
+
+def tiny_pdf(text: str) -> bytes:
+    """A one-page A4 PDF of a few hundred bytes that any reader opens (Helvetica, ASCII text),
+    with a correct cross-reference table."""
+    line = text.encode("ascii").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+    stream = (
+        b"BT /F1 14 Tf 72 760 Td (" + line + b") Tj 0 -24 Td /F1 10 Tf (Demo data - fictional content.) Tj ET"
+    )
+    objects = (
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    )
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+ATTACHMENT_TEXTS = {
+    "proposal": "Sichuan-Chongqing Joint R&D Portal - demo attachment: project proposal",
+    "pi_commitment": "Sichuan-Chongqing Joint R&D Portal - demo attachment: integrity commitment (PI)",
+    "unit_commitment": "Sichuan-Chongqing Joint R&D Portal - demo attachment: integrity commitment (unit)",
+    "agreement": "Sichuan-Chongqing Joint R&D Portal - demo attachment: cooperation agreement",
+}
+ATTACHMENT_NAMES = {
+    "proposal": "项目申报书.pdf",
+    "pi_commitment": "项目负责人科研诚信承诺书.pdf",
+    "unit_commitment": "牵头单位科研诚信承诺书.pdf",
+    "agreement": "合作协议.pdf",
+}
+
+# --- Writing ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    call: FundingCall
+    tasks: dict[str, GuideTask]
+    units: dict[str, Organization]
+    accounts: dict[str, User]
+    unit_admins: dict[int, User]  # by unit id
+    staff: dict[str, User]
+    start: date
+    pdfs: dict[str, bytes]
+
+
+def seed_units() -> dict[str, Organization]:
+    """The demo units (written by ``demo.seed_units``) and the extra ones, by key."""
+    units = {}
+    for key, name, name_en, org_type, registered, located, first17, address in all_units():
+        uscc = first17 + uscc_check_char(first17)
+        validate_uscc(uscc)
+        if key in EXTRA_UNIT_KEYS:
+            units[key], _created = Organization.objects.update_or_create(
+                uscc=uscc,
+                defaults={
+                    "name": name,
+                    "name_en": name_en,
+                    "org_type": org_type,
+                    "registered_province": registered,
+                    "located_province": located,
+                    "address": address,
+                },
+            )
+        else:
+            units[key] = Organization.objects.get(uscc=uscc)
+    return units
+
+
+def seed_accounts(
+    plans: list[AppPlan], units: dict[str, Organization]
+) -> tuple[dict[str, User], dict[int, User]]:
+    """Researcher accounts (the leaders) and an administrator for each unit without a demo one.
+    Existing accounts are left as they are; new ones share one hash of the demo password (hashing
+    is slow on purpose, and the password is published anyway)."""
+    wanted: dict[str, tuple[PersonPlan, str]] = {}
+    for plan in plans:
+        if plan.pi.email.startswith("researcher."):
+            wanted[plan.pi.email] = (plan.pi, Role.APPLICANT)
+    demo_admin_units = {row[4] for row in PEOPLE if row[1] == Role.UNIT_ADMIN}
+    roster = Roster(start=ADMIN_ROSTER_START)
+    for row in all_units():
+        if row[0] not in demo_admin_units:
+            person = roster.person(row[4], row[0], "", senior=False, email=f"unit_admin.{row[0]}@demo.test")
+            wanted[person.email] = (person, Role.UNIT_ADMIN)
+    existing = {
+        user.email: user for user in User.objects.filter(email__in=[*wanted, *(r[0] for r in PEOPLE)])
+    }
+    password = None
+    for email, (person, role) in wanted.items():
+        if email in existing:
+            continue
+        password = password or make_password(DEMO_PASSWORD)
+        user = User(
+            email=email,
+            full_name=person.name,
+            role=role,
+            organization=units[person.unit],
+            id_type=IdType.RESIDENT_ID,
+            id_number=person.id_number,
+            title=person.title,
+            degree="博士" if role == Role.APPLICANT else "硕士",
+            password=password,
+        )
+        user.full_clean()
+        user.save()
+        existing[email] = user
+    admins = {user.organization_id: user for user in existing.values() if user.role == Role.UNIT_ADMIN}
+    return existing, admins
+
+
+def _upload(application: Application, pi: User, pdfs: dict[str, bytes]) -> Application:
+    for kind in REQUIRED_ATTACHMENTS:
+        attachment_upload(
+            application=application,
+            kind=kind,
+            upload=SimpleUploadedFile(ATTACHMENT_NAMES[kind], pdfs[kind], content_type="application/pdf"),
+            by=pi,
+            version=application.version,
+        )
+        application.refresh_from_db(fields=["version"])
+    return application
+
+
+def write_application(plan: AppPlan, ctx: Context) -> Application:
+    """One application, from the first save to its last move, as its people would do it."""
+    pi = ctx.accounts[plan.pi.email]
+    task = ctx.tasks[plan.task.code]
+    application = application_create(call=ctx.call, by=pi, guide_task=task, title=application_title(plan))
+    data = application_data(plan, task, ctx.units, ctx.accounts, ctx.start)
+    result = application_save(application=application, data=data, version=application.version, by=pi)
+    if result.errors:
+        raise ApplicationError("; ".join(f"{p.field}: {p.message}" for p in result.errors), "invalid")
+    application = _upload(result.application, pi, ctx.pdfs)
+    if plan.path == "draft":
+        return application  # complete but for the integrity commitment: the person ticks it
+    application = application_commit(application=application, by=pi, version=application.version)
+    unit_admin = ctx.unit_admins.get(application.lead_unit_id)
+    for step in PATHS[plan.path]:
+        if step == "submit":
+            application = application_submit(application=application, by=pi)
+        elif step == "revise":
+            result = application_save(
+                application=application,
+                data={"abstract": application.abstract + REVISED_NOTE},
+                version=application.version,
+                by=pi,
+            )
+            application = result.application
+        elif step in ("endorse", "return"):
+            reason = pick(RETURN_REASONS, plan.number) if step == "return" else ""
+            application = application_move(application=application, action=step, by=unit_admin, reason=reason)
+        elif step == "accept":
+            application = application_move(
+                application=application, action=step, by=ctx.staff[application.province]
+            )
+        elif step == "withdraw":
+            application = application_move(
+                application=application, action=step, by=pi, reason=WITHDRAW_REASON
+            )
+    return application
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, SubmissionRefused):
+        return "; ".join(f"{p.field}: {p.message}" for p in error.problems)
+    if isinstance(error, ApplicationError | TransitionError):
+        return error.message
+    return f"{type(error).__name__}: {error}"
+
+
+def start_month(today: date) -> date:
+    """Projects start on the first day of the third month after the seed runs."""
+    months = today.month - 1 + 3
+    return date(today.year + months // 12, months % 12 + 1, 1)
+
+
+def seed_applications(out: TextIO) -> list[Application]:
+    """Write the planned applications that do not exist yet; report each one that fails."""
+    call = FundingCall.objects.get(year=CALL["year"], title_zh=CALL["title_zh"])
+    plans = plan_applications(demo_tasks())
+    created: list[Application] = []
+    failed = 0
+    with transaction.atomic():
+        units = seed_units()
+        accounts, unit_admins = seed_accounts(plans, units)
+        done = set(
+            Application.objects.filter(call=call, pi__email__in=[p.pi.email for p in plans]).values_list(
+                "pi__email", flat=True
+            )
+        )
+        todo = [plan for plan in plans if plan.pi.email not in done]
+        first_email = OutgoingEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        if todo:
+            ctx = Context(
+                call=call,
+                tasks={
+                    task.code: task for task in GuideTask.objects.filter(call=call).select_related("call")
+                },
+                units=units,
+                accounts=accounts,
+                unit_admins=unit_admins,
+                staff={
+                    user.province: user
+                    for user in User.objects.filter(role=Role.BUREAU_STAFF, email__in=[r[0] for r in PEOPLE])
+                },
+                start=start_month(timezone.localdate()),
+                pdfs={kind: tiny_pdf(text) for kind, text in ATTACHMENT_TEXTS.items()},
+            )
+        for plan in todo:
+            try:
+                with transaction.atomic():
+                    created.append(write_application(plan, ctx))
+            except Exception as error:  # one failed demo application must not stop the others
+                failed += 1
+                out.write(
+                    _("Demo application %(number)s (%(pi)s, %(task)s) was not created: %(error)s")
+                    % {
+                        "number": plan.number,
+                        "pi": plan.pi.email,
+                        "task": plan.task.code,
+                        "error": _why(error),
+                    }
+                    + "\n"
+                )
+        # The demo addresses (demo.test) reach nobody: the status emails stay on record, marked as
+        # sent, instead of hundreds of them scrolling through the console of ``make run``.
+        OutgoingEmail.objects.filter(pk__gt=first_email, status=EmailStatus.QUEUED).update(
+            status=EmailStatus.SENT, sent_at=timezone.now()
+        )
+    states = Counter(plan.state for plan in plans)
+    out.write(
+        _("Applications: %(total)d planned, %(created)d created now, %(failed)d failed (%(states)s).")
+        % {
+            "total": len(plans),
+            "created": len(created),
+            "failed": failed,
+            "states": ", ".join(f"{state} {count}" for state, count in sorted(states.items())),
+        }
+        + "\n"
+    )
+    out.write(
+        _(
+            "Project leaders (researcher.NNN@demo.test) and unit administrators "
+            "(unit_admin.<unit>@demo.test) use the demo password."
+        )
+        + "\n"
+    )
+    return created
