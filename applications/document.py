@@ -1,28 +1,35 @@
 """An application read as one document: plain JSON for the API, the snapshot and the PDF,
 and the plain input of the rules (``applications/rules.py``).
 
-The snapshot of a submission is ``document_of(application)``; its fingerprint is the SHA-256
-of ``canonical_json(document)``, so the same document always gives the same fingerprint.
+``document_of(application)`` builds the document from the parts (the rows of partners,
+team, budget …). Every service that writes an application stores the result in
+``Application.document`` in the same transaction (``document_store``), so readers — the
+rules, the submission, the API, the print — read one row instead of seven tables. The
+snapshot of a submission is that document; its fingerprint is the SHA-256 of
+``canonical_json(document)``, so the same document always gives the same fingerprint.
 """
 
 import hashlib
 import json
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from applications import rules
 from applications.models import Application, AttachmentKind, CallStatus, TeamMember, TeamRole
 from applications.workflow import ACTIVE_STATES, STATES
 
-ACTIVE = sorted(ACTIVE_STATES)
-
 
 def _money(value: Decimal) -> str:
     return f"{value:.2f}"
+
+
+def _provinces(unit: Any) -> list[str]:
+    """The provinces a unit counts for: where it is registered and where it is located."""
+    return sorted({unit.registered_province, unit.located_province})
 
 
 def document_of(application: Application) -> dict[str, Any]:
@@ -38,7 +45,16 @@ def document_of(application: Application) -> dict[str, Any]:
             "year": application.call.year,
             "title": application.call.title_zh,
         },
-        "guide_task": {"id": task.pk, "code": task.code, "title": task.title_zh} if task else None,
+        "guide_task": (
+            {
+                "id": task.pk,
+                "code": task.code,
+                "title": task.title_zh,
+                "cap": _money(task.cap) if task.cap is not None else None,
+            }
+            if task
+            else None
+        ),
         "province": application.province,
         "title": application.title,
         "lead_unit": {
@@ -46,6 +62,7 @@ def document_of(application: Application) -> dict[str, Any]:
             "name": lead.name,
             "uscc": lead.uscc,
             "province": lead.located_province,
+            "provinces": _provinces(lead),
         },
         "pi": {"id": application.pi_id, "name": application.pi.full_name, "email": application.pi.email},
         "start_date": application.start_date.isoformat() if application.start_date else None,
@@ -60,6 +77,7 @@ def document_of(application: Application) -> dict[str, Any]:
                 "name": p.name,
                 "uscc": p.uscc,
                 "province": p.province,
+                "provinces": _provinces(p.organization) if p.organization_id else [p.province],
             }
             for p in application.partners.all()
         ],
@@ -124,34 +142,52 @@ def fingerprint(document: dict[str, Any]) -> str:
 def limit_counts(application: Application, id_numbers: list[str]) -> tuple[Counter, Counter]:
     """For each ID number: other applications it leads (active ones of this call, plus funded
     projects of any call: ongoing projects count), and other active applications of this call
-    it is in. One query."""
+    it is in. One query on the team index; the few rows a person has are sorted out here."""
     rows = (
         TeamMember.objects.filter(id_number__in=id_numbers)
-        .filter(
-            Q(application__call_id=application.call_id, application__status__in=ACTIVE)
-            | Q(role=TeamRole.PI, application__status="awarded")
-        )
         .exclude(application_id=application.pk)
-        .values_list("id_number", "role", "application_id", "application__call_id")
-        .distinct()
+        .values_list("id_number", "role", "application_id", "application__call_id", "application__status")
     )
     led: Counter = Counter()
     joined: Counter = Counter()
-    for number, role, _app, call_id in rows:
-        if role == TeamRole.PI:
-            led[number] += 1
-        if call_id == application.call_id:
-            joined[number] += 1
+    seen: set[tuple[str, int, bool]] = set()
+    for number, role, other, call_id, status in rows:
+        active_here = call_id == application.call_id and status in ACTIVE_STATES
+        leads = role == TeamRole.PI and (active_here or status == "awarded")
+        for counter, counts, key in ((led, leads, True), (joined, active_here, False)):
+            if counts and (number, other, key) not in seen:
+                seen.add((number, other, key))
+                counter[number] += 1
     return led, joined
 
 
+def document_store(application: Application) -> dict[str, Any]:
+    """Build the document from the parts and store it on the row (inside the writer's
+    transaction, after the parts are written)."""
+    from applications.selectors import application_with_parts
+
+    document = document_of(application_with_parts(application.pk))
+    Application.objects.filter(pk=application.pk).update(document=document)
+    application.document = document
+    return document
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
 def rules_input(application: Application) -> tuple[rules.Doc, Any]:
+    """The rules' input: what the team wrote from the stored document; the call, the guide
+    task and the lead unit as they are now (loaded with the row); the project limits (one
+    query)."""
     call = application.call
-    lead = application.lead_unit
-    team = list(application.team.all())
-    led, joined = limit_counts(application, [m.id_number for m in team])
-    kinds = {a.kind for a in application.attachments.all()}
-    forms = {a.partner_uscc for a in application.attachments.all() if a.kind == AttachmentKind.PARTNER_FORM}
+    unit = application.lead_unit
+    task = application.guide_task
+    document = application.document or {}
+    team = document.get("team", [])
+    led, joined = limit_counts(application, [m["id_number"] for m in team])
+    attachments = document.get("attachments", [])
+    forms = {a["partner_uscc"] for a in attachments if a["kind"] == AttachmentKind.PARTNER_FORM}
     doc = rules.Doc(
         call=rules.CallRules(
             cap=call.per_project_cap,
@@ -168,50 +204,46 @@ def rules_input(application: Application) -> tuple[rules.Doc, Any]:
         ),
         province=application.province,
         now=timezone.now(),
-        task_ok=application.guide_task is not None and application.guide_task.call_id == call.pk,
-        title=application.title,
-        start_date=application.start_date,
-        duration_months=application.duration_months,
-        abstract=application.abstract,
-        aims=application.aims,
-        technical_route=application.technical_route,
-        foundation=application.foundation,
-        lead=rules.Unit(lead.name, lead.uscc, frozenset({lead.registered_province, lead.located_province})),
+        task_ok=task is not None and task.call_id == call.pk,
+        title=document.get("title", ""),
+        start_date=_date(document.get("start_date")),
+        duration_months=document.get("duration_months"),
+        abstract=document.get("abstract", ""),
+        aims=document.get("aims", ""),
+        technical_route=document.get("technical_route", ""),
+        foundation=document.get("foundation", ""),
+        lead=rules.Unit(unit.name, unit.uscc, frozenset(_provinces(unit))),
         partners=tuple(
             rules.Unit(
-                p.name,
-                p.uscc,
-                frozenset(
-                    {p.organization.registered_province, p.organization.located_province}
-                    if p.organization_id
-                    else {p.province}
-                ),
-                named=p.organization_id is None,
-                has_form=p.uscc in forms,
+                p["name"],
+                p["uscc"],
+                frozenset(p["provinces"]),
+                named=p["organization"] is None,
+                has_form=p["uscc"] in forms,
             )
-            for p in application.partners.all()
+            for p in document.get("partners", [])
         ),
         team=tuple(
             rules.Member(
-                m.name,
-                m.id_number,
-                m.role,
-                m.birth_date,
-                other_led=led[m.id_number],
-                other_joined=joined[m.id_number],
+                m["name"],
+                m["id_number"],
+                m["role"],
+                _date(m["birth_date"]),
+                other_led=led[m["id_number"]],
+                other_joined=joined[m["id_number"]],
             )
             for m in team
         ),
-        indicators=tuple((i.kind, i.due_month) for i in application.indicators.all()),
-        milestones=tuple((m.from_month, m.to_month) for m in application.milestones.all()),
+        indicators=tuple((i["kind"], i["due_month"]) for i in document.get("indicators", [])),
+        milestones=tuple((m["from_month"], m["to_month"]) for m in document.get("milestones", [])),
         budget=tuple(
-            rules.BudgetCell(b.unit_uscc, b.category, b.source, b.amount) for b in application.budget.all()
+            rules.BudgetCell(b["unit_uscc"], b["category"], b["source"], Decimal(b["amount"]))
+            for b in document.get("budget", [])
         ),
-        attachments=frozenset(kinds),
-        committed=application.integrity_committed_at is not None,
+        attachments=frozenset(a["kind"] for a in attachments),
+        committed=document.get("integrity_committed_at") is not None,
     )
-    task = application.guide_task
-    cap = task.effective_cap if task is not None and task.cap is not None else call.per_project_cap
+    cap = task.cap if task is not None and task.cap is not None else call.per_project_cap
     return doc, cap
 
 

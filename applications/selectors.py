@@ -124,15 +124,16 @@ def applications_of_unit(user: Any) -> QuerySet:
 
 def application_get_for_user(*, user: Any, pk: Any, parts: bool = True) -> Application:
     """The application ``pk`` if ``user`` may read it; Http404 otherwise. With ``parts`` its
-    sections come loaded; without, only what the permission check and a workflow move read
-    (a service that locks the row loads the rest itself)."""
+    call, units and sections come loaded."""
     from applications.permissions import can_read_application
 
     text = str(pk)
     application = None
     if text.isascii() and text.isdigit():
         found = Application.objects.filter(pk=int(text))
-        found = _with_parts(found) if parts else found.select_related("call", "lead_unit", "pi")
+        # Without parts: the row alone (a move reads what else it needs, a service that locks
+        # the row loads it again anyway).
+        found = _with_parts(found) if parts else found
         application = found.first()
     if application is None or not can_read_application(user, application)[0]:
         raise Http404(_("There is no application with this id."))

@@ -34,3 +34,27 @@ def call_guide_render_task(self, job_id: int) -> str:  # noqa: ANN001
 def application_print_task(self, job_id: int) -> str:  # noqa: ANN001
     job = printing.application_print_render(job_id=job_id)
     return job.status
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, ConnectionError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def application_notify_task(event_id: int) -> int:
+    from applications.notifications import application_notify
+
+    return len(application_notify(event_id=event_id))
+
+
+@shared_task
+def application_notifications_sweep_task() -> int:
+    from datetime import timedelta
+
+    from applications.notifications import notifications_requeue_stale
+
+    return notifications_requeue_stale(older_than=timedelta(minutes=2))

@@ -160,6 +160,14 @@ def check(move: Transition, application: Application, user: Any, *, now: datetim
         )
     if not actor_may(move.actor, user, application):
         raise TransitionError(_("You may not do this on this application."), code="actor")
+    if move.actor == LEAD_UNIT_ADMIN and not application.lead_unit.is_verified:
+        raise TransitionError(
+            _(
+                "Your unit has not been verified by the bureau yet. Endorsement opens once bureau staff "
+                "of your province have checked the unit's registration."
+            ),
+            code="unverified",
+        )
     deadline = deadline_of(move, application)
     if deadline is not None and (now or timezone.now()) > deadline:
         local = timezone.localtime(deadline)
@@ -186,7 +194,7 @@ def transition(
     fields that go with the move, such as the submission time); audited; the team is emailed
     after commit. Raises TransitionError (not allowed now) or TransitionConflict (someone
     else moved it first)."""
-    from applications.notifications import status_changed
+    from applications import notifications
 
     move = TRANSITIONS_BY_ACTION[action]
     reason = (reason or "").strip()
@@ -215,13 +223,14 @@ def transition(
         )
         for name, value in changes.items():
             setattr(application, name, value)
-        audit_record(
+        event = audit_record(
             actor=by,
             action=f"application.{action}",
             obj=application,
             from_state=source,
             to_state=move.target,
             reason=reason,
+            data={"notify": notifications.enabled()},
         )
-        status_changed(application=application, source=source, reason=reason)
+        notifications.status_changed(event=event)
     return application

@@ -247,6 +247,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "jobs-requeue-stale": {"task": "portal.jobs.tasks.jobs_requeue_stale", "schedule": 60.0},
     "emails-requeue-stale": {"task": "portal.mail.tasks.emails_requeue_stale", "schedule": 60.0},
+    "application-notifications-sweep": {
+        "task": "applications.tasks.application_notifications_sweep_task",
+        "schedule": 60.0,
+    },
 }
 
 # Email: printed to the console in development unless EMAIL_HOST names an SMTP server. In

@@ -32,6 +32,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Test unit {n}")
     uscc = factory.Sequence(lambda n: make_uscc(n + 1, "500000"))
     org_type = OrganizationType.UNIVERSITY
+    verified_at = factory.LazyFunction(timezone.now)
     registered_province = "CQ"
     located_province = "CQ"
 

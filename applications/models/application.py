@@ -98,6 +98,8 @@ class Application(models.Model):
     status = models.CharField(
         _("status"), max_length=15, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
     )
+    # The whole document as the services last wrote it (``applications/document.py``).
+    document = models.JSONField(_("document"), default=dict, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     number_sc = models.CharField(_("Sichuan project number"), max_length=40, blank=True)

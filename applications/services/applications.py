@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import inputs, workflow
-from applications.document import document_of, fingerprint
+from applications.document import document_store, fingerprint
 from applications.models import (
     Application,
     Attachment,
@@ -120,6 +120,7 @@ def application_create(
                 role=TeamRole.PI,
                 time_percent=50,
             )
+        document_store(application)
         audit_record(actor=by, action="application.create", obj=application, to_state=application.status)
     return application
 
@@ -173,6 +174,7 @@ def application_save(*, application: Application, data: dict[str, Any], version:
             result.saved.append(section)
         if result.saved:
             _bump(locked)
+            document_store(locked)
             audit_record(
                 actor=by,
                 action="application.save",
@@ -246,6 +248,7 @@ def attachment_upload(
         attachment.file.save("upload.pdf", File(upload), save=False)
         attachment.save()
         _bump(locked)
+        document_store(locked)
         audit_record(
             actor=by,
             action="application.attachment",
@@ -272,6 +275,7 @@ def application_commit(
         locked.integrity_committed_by = by if committed else None
         locked.save(update_fields=["integrity_committed_at", "integrity_committed_by", "updated_at"])
         _bump(locked)
+        document_store(locked)
         audit_record(actor=by, action="application.commitment", obj=locked, data={"committed": committed})
     return locked
 
@@ -279,11 +283,15 @@ def application_commit(
 def application_submit(*, application: Application, by: Any) -> Application:
     """Run every rule; refuse with all problems at once, or move to ``submitted`` and freeze
     the document. Two clicks or two tabs submit once: the row is locked, and the move is a
-    conditional UPDATE."""
-    from applications.selectors import application_with_parts
-
+    conditional UPDATE. The application comes back with ``latest_submission``, the new
+    Submission."""
     with transaction.atomic():
-        current = application_with_parts(application.pk, lock=True)
+        # The stored document holds every part: the row alone is read (and locked).
+        current = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("call", "guide_task", "lead_unit", "pi")
+            .get(pk=application.pk)
+        )
         move = workflow.TRANSITIONS_BY_ACTION["submit"]
         # Who asks comes first: someone who may not submit learns nothing of the problems.
         if not workflow.actor_may(move.actor, by, current):
@@ -299,14 +307,14 @@ def application_submit(*, application: Application, by: Any) -> Application:
             raise SubmissionRefused(problems)
         now = timezone.now()
         workflow.transition(application=current, action="submit", by=by, changes={"submitted_at": now})
-        document = document_of(current)
+        document = dict(current.document)
         document["submitted_at"] = timezone.localtime(now).isoformat()
         previous = (
             Submission.objects.filter(application=current)
             .order_by("-number")
             .values_list("number", flat=True)
         )
-        Submission.objects.create(
+        submission = Submission.objects.create(
             application=current,
             number=(previous.first() or 0) + 1,
             document=document,
@@ -315,7 +323,7 @@ def application_submit(*, application: Application, by: Any) -> Application:
             submitted_by=by,
             submitted_at=now,
         )
-    # The parts loaded above are still those submitted: no need to read them again.
+    current.latest_submission = submission
     return current
 
 

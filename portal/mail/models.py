@@ -30,11 +30,19 @@ class OutgoingEmail(models.Model):
     claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # What the message tells about, for messages written by a task from a stored event
+    # ("audit:<id>"): one message per event and recipient, however often the task runs.
+    reference = models.CharField(_("reference"), max_length=60, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("outgoing email")
         verbose_name_plural = _("outgoing emails")
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference", "to"], condition=~models.Q(reference=""), name="one_email_per_reference"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to}"

@@ -30,6 +30,23 @@ def email_queue(*, to: str, subject: str, body: str, kind: str, sensitive: bool 
     return email
 
 
+def emails_queue(
+    *, messages: list[tuple[str, str, str]], kind: str, reference: str = ""
+) -> list[OutgoingEmail]:
+    """``email_queue`` for several messages ``(to, subject, body)`` at once: one insert."""
+    from portal.mail.tasks import email_send_task
+
+    emails = OutgoingEmail.objects.bulk_create(
+        OutgoingEmail(
+            to=to, subject=" ".join(subject.split())[:300], body=body, kind=kind, reference=reference
+        )
+        for to, subject, body in messages
+    )
+    for email in emails:
+        transaction.on_commit(lambda pk=email.pk: email_send_task.delay(pk), robust=True)
+    return emails
+
+
 def email_send(*, email_id: int) -> OutgoingEmail:
     """Send a queued message once. A message being sent by another worker raises EmailBusy;
     one whose sender died (its claim expired) is taken over."""

@@ -3,14 +3,21 @@ and the audit trail are the same as everywhere else; the override's who and when
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.admin import AuditedModelAdmin
 from portal.organizations.forms import OrganizationForm
 from portal.organizations.models import Organization
-from portal.organizations.services import EDITABLE_FIELDS, organization_create, organization_update
+from portal.organizations.permissions import can_verify_organization
+from portal.organizations.services import (
+    EDITABLE_FIELDS,
+    organization_create,
+    organization_update,
+    organization_verify,
+)
 
 
 @admin.register(Organization)
@@ -24,8 +31,15 @@ class OrganizationAdmin(AuditedModelAdmin):
         "registered_province",
         "located_province",
         "uscc_overridden",
+        "verified",
     )
-    list_filter = ("org_type", "registered_province", "located_province")
+    list_filter = (
+        ("verified_at", admin.EmptyFieldListFilter),
+        "org_type",
+        "registered_province",
+        "located_province",
+    )
+    actions = ("verify_units",)
     search_fields = ("name", "name_en", "uscc")
     fieldsets = (
         (
@@ -36,9 +50,31 @@ class OrganizationAdmin(AuditedModelAdmin):
             _("Unified social credit code"),
             {"fields": ("uscc", "uscc_override_reason", "uscc_override_by", "uscc_override_at")},
         ),
-        (_("Record"), {"fields": ("created_at",)}),
+        (_("Record"), {"fields": ("verified_at", "verified_by", "created_at")}),
     )
-    readonly_fields = ("uscc_override_by", "uscc_override_at", "created_at")
+    readonly_fields = ("uscc_override_by", "uscc_override_at", "verified_at", "verified_by", "created_at")
+
+    @admin.display(description=_("verified"), boolean=True)
+    def verified(self, obj: Organization) -> bool:
+        return obj.is_verified
+
+    @admin.action(description=_("Verify the selected units (checked against their licences)"))
+    def verify_units(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        verified, refused = 0, 0
+        for organization in queryset.filter(verified_at__isnull=True):
+            if can_verify_organization(request.user, organization)[0]:
+                organization_verify(organization=organization, by=request.user)
+                verified += 1
+            else:
+                refused += 1
+        self.message_user(request, _("%(count)d unit(s) verified.") % {"count": verified}, messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                _("%(count)d unit(s) are of another province: only their own bureau may verify them.")
+                % {"count": refused},
+                messages.WARNING,
+            )
 
     @admin.display(description=_("check overridden"), boolean=True)
     def uscc_overridden(self, obj: Organization) -> bool:

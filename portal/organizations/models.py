@@ -44,6 +44,17 @@ class Organization(models.Model):
         related_name="+",
     )
     uscc_override_at = models.DateTimeField(_("override recorded at"), null=True, blank=True)
+    # A unit registered by bureau staff is verified at once; one registered by a person on the
+    # website waits until staff of its province check it (its administrator cannot endorse).
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -56,6 +67,10 @@ class Organization(models.Model):
 
     def display_name(self, language: str) -> str:
         return self.name_en if language == "en" and self.name_en else self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     def is_of_province(self, province: str) -> bool:
         """A unit registered or located in a province counts as one of its units."""

@@ -51,3 +51,16 @@ def can_request_membership(user: Any) -> tuple[bool, str]:
     if getattr(user, "role", None) not in (Role.APPLICANT, Role.REVIEWER):
         return False, _("Only researchers ask to join a unit; your role is set by an administrator.")
     return True, ""
+
+
+def can_verify_organization(user: Any, organization: Any) -> tuple[bool, str]:
+    """Checking a unit registered on the website is for bureau staff of its province (where it
+    is registered or located) and administrators."""
+    from portal.accounts.roles import Role
+
+    if getattr(user, "is_authenticated", False):
+        if user.role == Role.ADMIN:
+            return True, ""
+        if user.role == Role.BUREAU_STAFF and organization.is_of_province(user.province):
+            return True, ""
+    return False, _("Only bureau staff of the unit's province or an administrator may verify a unit.")

@@ -6,16 +6,17 @@ must not be locked out by a typo of its registering authority. Who accepted it, 
 is stored on the unit and in the audit trail.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import User
+from portal.accounts.roles import has_manager_role
 from portal.audit.services import audit_record
 from portal.fields import validate_uscc
 from portal.organizations.models import Organization
-from portal.organizations.permissions import can_override_uscc
+from portal.organizations.permissions import can_override_uscc, can_verify_organization
 from portal.validators import check_uscc, normalize_uscc
 
 # The fields a caller may set; the override fields are written by the rule below only.
@@ -162,6 +163,9 @@ def organization_create(
     )
     if record_override:
         _record_override(organization, by=by, reason=override_reason)
+    if has_manager_role(by):
+        # Registered by the bureau itself: nothing left to check.
+        organization.verified_at, organization.verified_by = timezone.now(), by
     _save(organization)
     audit_record(
         actor=by,
@@ -240,3 +244,19 @@ def organization_update(
     if record_override:
         _audit_override(current, by=by)
     return current
+
+
+@transaction.atomic
+def organization_verify(*, organization: Organization, by: User) -> Organization:
+    """Bureau staff confirm that a unit registered on the website is the legal person it claims
+    to be (by its licence); from then on its administrator may endorse applications."""
+    allowed, reason = can_verify_organization(by, organization)
+    if not allowed:
+        raise PermissionDenied(reason)
+    now = timezone.now()
+    if Organization.objects.filter(pk=organization.pk, verified_at__isnull=True).update(
+        verified_at=now, verified_by=by
+    ):
+        audit_record(actor=by, action="organization.verify", obj=organization)
+    organization.refresh_from_db(fields=["verified_at", "verified_by"])
+    return organization

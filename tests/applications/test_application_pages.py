@@ -414,7 +414,7 @@ def test_the_unit_admin_sees_a_summary_and_the_endorsement_moves(client):
     assert url("endorse", world.application) in page
     assert url("return", world.application) in page
     assert url("submit", world.application) not in page
-    assert "Summary" in page
+    assert "Content in brief" in page
     # The budget totals of make_ready_application in 万元: 150.00 in all.
     assert "150.00" in page
 

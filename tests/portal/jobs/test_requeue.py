@@ -51,4 +51,8 @@ def test_an_email_still_queued_after_two_minutes_is_sent_once(django_capture_on_
 
 def test_the_sweeps_are_on_the_beat_schedule(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert tasks == {"portal.jobs.tasks.jobs_requeue_stale", "portal.mail.tasks.emails_requeue_stale"}
+    assert tasks == {
+        "portal.jobs.tasks.jobs_requeue_stale",
+        "portal.mail.tasks.emails_requeue_stale",
+        "applications.tasks.application_notifications_sweep_task",
+    }
