@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from applications import rules
 from applications.models import Application, AttachmentKind, CallStatus, TeamMember, TeamRole
-from applications.workflow import ACTIVE_STATES, STATES
+from applications.workflow import ACTIVE_STATES, STATES, TRANSITIONS_BY_ACTION, deadline_of
 
 
 def _money(value: Decimal) -> str:
@@ -197,7 +197,7 @@ def rules_input(application: Application) -> tuple[rules.Doc, Any]:
             max_duration_months=call.max_duration_months,
             pi_limit=call.pi_limit,
             member_limit=call.member_limit,
-            submit_deadline=call.submit_deadline,
+            submit_deadline=deadline_of(TRANSITIONS_BY_ACTION["submit"], application),
             is_open=call.status == CallStatus.OPEN,
             cross_funding_allowed=call.cross_funding_allowed,
             pi_born_after=call.pi_born_after,
@@ -243,7 +243,7 @@ def rules_input(application: Application) -> tuple[rules.Doc, Any]:
         attachments=frozenset(a["kind"] for a in attachments),
         committed=document.get("integrity_committed_at") is not None,
     )
-    cap = task.cap if task is not None and task.cap is not None else call.per_project_cap
+    cap = task.effective_cap if task is not None else call.per_project_cap
     return doc, cap
 
 

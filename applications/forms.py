@@ -18,7 +18,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from applications import inputs
 from applications.models import (
@@ -263,7 +263,7 @@ class PartnerForm(RowForm):
 
 
 class TeamForm(RowForm):
-    name = text_field(gettext_lazy("Name"), max_length=100)
+    name = text_field(pgettext_lazy("person", "Name"), max_length=100)
     email = text_field(
         gettext_lazy("Email of their account (optional)"),
         help_text=gettext_lazy("A teammate with an account may read and edit the application."),

@@ -110,6 +110,9 @@ def clean_scalars(application: Application, data: dict[str, Any], out: Cleaned) 
         if name not in data:
             continue
         value = data[name]
+        if not isinstance(value, (str, int, type(None))) or isinstance(value, bool):
+            out.error(SECTION_OF[name], name, _("Expected text or a number."))
+            continue
         if isinstance(value, str) and name not in ("start_date", "duration_months"):
             value = value.replace("\r\n", "\n").strip()
         if value is None and name not in ("start_date", "duration_months"):

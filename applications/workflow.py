@@ -94,10 +94,21 @@ class Transition:
     # A FundingCall attribute holding the deadline the move must beat (Asia/Shanghai times
     # are stored aware; the server's clock decides).
     deadline: str | None = None
+    # Another deadline for a move from a given state: ((state, FundingCall attribute), …).
+    deadline_from: tuple[tuple[str, str], ...] = ()
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("submit", frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, PI, deadline="submit_deadline"),
+    # A unit may return an application until its own deadline, after the applicants' one:
+    # the team may submit a returned application again until then.
+    Transition(
+        "submit",
+        frozenset({S.DRAFT, S.RETURNED}),
+        S.SUBMITTED,
+        PI,
+        deadline="submit_deadline",
+        deadline_from=((S.RETURNED, "endorse_deadline"),),
+    ),
     Transition("endorse", frozenset({S.SUBMITTED}), S.ENDORSED, LEAD_UNIT_ADMIN, deadline="endorse_deadline"),
     Transition(
         "return",
@@ -145,7 +156,8 @@ def actor_may(actor: str, user: Any, application: Application) -> bool:
 
 
 def deadline_of(move: Transition, application: Application) -> datetime | None:
-    return getattr(application.call, move.deadline) if move.deadline else None
+    attribute = dict(move.deadline_from).get(application.status, move.deadline)
+    return getattr(application.call, attribute) if attribute else None
 
 
 def check(move: Transition, application: Application, user: Any, *, now: datetime | None = None) -> None:
@@ -204,33 +216,37 @@ def transition(
     source = application.status
     changes = changes or {}
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint of its own (two round trips at every move): nothing is written unless the
+    # conditional UPDATE matched, and a conflict is raised after the block, so a caller's
+    # transaction is never left broken by it.
+    with transaction.atomic(savepoint=False):
         updated = Application.objects.filter(
             pk=application.pk, status=source, version=application.version
         ).update(status=move.target, version=F("version") + 1, updated_at=now, **changes)
-        if updated != 1:
-            raise TransitionConflict(
-                _(
-                    "The application was changed in the meantime (another window or person). Reload and try again."
-                ),
-                code="conflict",
+        if updated == 1:
+            # The row matched the version we hold, so the new values are known without a read.
+            application.status, application.version, application.updated_at = (
+                move.target,
+                application.version + 1,
+                now,
             )
-        # The row matched the version we hold, so the new values are known without a read.
-        application.status, application.version, application.updated_at = (
-            move.target,
-            application.version + 1,
-            now,
+            for name, value in changes.items():
+                setattr(application, name, value)
+            event = audit_record(
+                actor=by,
+                action=f"application.{action}",
+                obj=application,
+                from_state=source,
+                to_state=move.target,
+                reason=reason,
+                data={"notify": notifications.enabled()},
+            )
+            notifications.status_changed(event=event)
+    if updated != 1:
+        raise TransitionConflict(
+            _(
+                "The application was changed in the meantime (another window or person). Reload and try again."
+            ),
+            code="conflict",
         )
-        for name, value in changes.items():
-            setattr(application, name, value)
-        event = audit_record(
-            actor=by,
-            action=f"application.{action}",
-            obj=application,
-            from_state=source,
-            to_state=move.target,
-            reason=reason,
-            data={"notify": notifications.enabled()},
-        )
-        notifications.status_changed(event=event)
     return application

@@ -102,6 +102,7 @@ class Application(models.Model):
     document = models.JSONField(_("document"), default=dict, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submission_count = models.PositiveSmallIntegerField(_("submissions"), default=0, editable=False)
     number_sc = models.CharField(_("Sichuan project number"), max_length=40, blank=True)
     number_cq = models.CharField(_("Chongqing project number"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

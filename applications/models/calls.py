@@ -254,4 +254,6 @@ class GuideTask(models.Model):
 
     @property
     def effective_cap(self) -> Decimal:
-        return self.cap if self.cap is not None else self.call.per_project_cap
+        """The task's own cap, never above the call's cap per project."""
+        call_cap = self.call.per_project_cap
+        return min(self.cap, call_cap) if self.cap is not None else call_cap

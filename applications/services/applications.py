@@ -289,7 +289,7 @@ def application_submit(*, application: Application, by: Any) -> Application:
         # The stored document holds every part: the row alone is read (and locked).
         current = (
             Application.objects.select_for_update(of=("self",))
-            .select_related("call", "guide_task", "lead_unit", "pi")
+            .select_related("call", "guide_task", "lead_unit")
             .get(pk=application.pk)
         )
         move = workflow.TRANSITIONS_BY_ACTION["submit"]
@@ -306,17 +306,19 @@ def application_submit(*, application: Application, by: Any) -> Application:
         if problems:
             raise SubmissionRefused(problems)
         now = timezone.now()
-        workflow.transition(application=current, action="submit", by=by, changes={"submitted_at": now})
+        # The row is locked: the next number is known without counting the submissions.
+        number = current.submission_count + 1
+        workflow.transition(
+            application=current,
+            action="submit",
+            by=by,
+            changes={"submitted_at": now, "submission_count": number},
+        )
         document = dict(current.document)
         document["submitted_at"] = timezone.localtime(now).isoformat()
-        previous = (
-            Submission.objects.filter(application=current)
-            .order_by("-number")
-            .values_list("number", flat=True)
-        )
         submission = Submission.objects.create(
             application=current,
-            number=(previous.first() or 0) + 1,
+            number=number,
             document=document,
             sha256=fingerprint(document),
             verification_code=secrets.token_hex(8).upper(),

@@ -533,3 +533,13 @@ def test_it_refuses_a_commitment_from_a_stale_version(draft):
     with pytest.raises(StaleDraft):
         application_commit(application=current, by=draft.pi, version=current.version)
     assert stored(draft).integrity_committed_at is None
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, ["标题"], True])
+def test_it_refuses_a_title_that_is_not_text(draft, value):
+    before = stored(draft).title
+
+    result = save(draft, {"title": value})
+
+    assert fields_of(result) == ["title"]
+    assert stored(draft).title == before

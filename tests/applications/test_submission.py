@@ -589,3 +589,41 @@ def test_two_simultaneous_submissions_make_exactly_one_submission():
     assert Submission.objects.filter(application=application).count() == 1
     assert Application.objects.get(pk=application.pk).status == "submitted"
     assert AuditEvent.objects.filter(action="application.submit", object_id=str(application.pk)).count() == 1
+
+
+def test_a_returned_application_may_be_submitted_again_until_the_units_deadline(ready, unit_admin):
+    submit(ready)
+    application_move(application=stored(ready), action="return", by=unit_admin, reason="请补充预算说明")
+    call = ready.call
+    call.submit_deadline = timezone.now() - timedelta(hours=1)  # the applicants' deadline has passed
+    call.save(update_fields=["submit_deadline"])
+
+    again = submit(ready)
+
+    assert again.status == "submitted"
+    assert again.latest_submission.number == 2
+
+
+def test_a_returned_application_cannot_be_submitted_after_the_units_deadline(ready, unit_admin):
+    submit(ready)
+    application_move(application=stored(ready), action="return", by=unit_admin, reason="请补充预算说明")
+    call = ready.call
+    call.submit_deadline = timezone.now() - timedelta(hours=2)
+    call.endorse_deadline = timezone.now() - timedelta(seconds=1)
+    call.save(update_fields=["submit_deadline", "endorse_deadline"])
+
+    assert ("call", "deadline_passed") in refused_returned(ready)
+
+
+def refused_returned(application: Application) -> set[tuple[str, str]]:
+    with pytest.raises(SubmissionRefused) as refusal:
+        submit(application)
+    assert stored(application).status == "returned"
+    return {(problem.field, problem.code) for problem in refusal.value.problems}
+
+
+def test_a_guide_tasks_cap_above_the_calls_cap_does_not_raise_it(ready):
+    GuideTask.objects.filter(pk=ready.guide_task_id).update(cap=ready.call.per_project_cap * 2)
+    task = GuideTask.objects.select_related("call").get(pk=ready.guide_task_id)
+
+    assert task.effective_cap == ready.call.per_project_cap

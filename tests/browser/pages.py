@@ -61,3 +61,8 @@ def sign_in(page: Page, base: str, email: str) -> None:
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
+
+
+def sign_out(page: Page) -> None:
+    page.click(".header-tools form.account button[type=submit]")
+    page.wait_for_load_state()
