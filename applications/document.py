@@ -243,6 +243,8 @@ def rules_input(application: Application) -> tuple[rules.Doc, Any]:
         attachments=frozenset(a["kind"] for a in attachments),
         committed=document.get("integrity_committed_at") is not None,
     )
+    if task is not None and task.call_id == call.pk:
+        task.call = call  # the same call, already loaded: no query for the cap
     cap = task.effective_cap if task is not None else call.per_project_cap
     return doc, cap
 
