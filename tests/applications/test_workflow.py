@@ -163,16 +163,21 @@ def test_check_follows_the_table_on_any_sequence_of_moves(actions, stranger):
         assert status == S.WITHDRAWN or not withdrawn
 
 
-@pytest.mark.parametrize("move", TRANSITIONS, ids=lambda move: move.action)
-def test_check_refuses_a_move_after_its_deadline(move):
-    application = unsaved(next(iter(move.sources)))
-    if move.deadline is None:
+@pytest.mark.parametrize(
+    ("move", "source"),
+    [(move, source) for move in TRANSITIONS for source in sorted(move.sources)],
+    ids=lambda value: getattr(value, "action", value),
+)
+def test_check_refuses_a_move_after_its_deadline(move, source):
+    application = unsaved(source)
+    deadline = dict(move.deadline_from).get(source, move.deadline)
+    if deadline is None:
         application.call = FundingCall(submit_deadline=NOW - timedelta(days=9), endorse_deadline=NOW)
         assert refusal(move, application, ACTORS[move.actor]) is None
         return
-    setattr(application.call, move.deadline, NOW - timedelta(seconds=1))
+    setattr(application.call, deadline, NOW - timedelta(seconds=1))
     assert refusal(move, application, ACTORS[move.actor]) == "deadline"
-    setattr(application.call, move.deadline, NOW)
+    setattr(application.call, deadline, NOW)
     assert refusal(move, application, ACTORS[move.actor]) is None
 
 
