@@ -21,8 +21,8 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.audit.services import audit_record
 from portal.mail.services import email_queue
-from portal.organizations.membership import membership_request
-from portal.organizations.models import Organization
+from portal.organizations.membership import membership_request, membership_request_announce
+from portal.organizations.models import MembershipRequest, MembershipStatus, Organization
 from portal.organizations.services import EDITABLE_FIELDS, organization_create, organization_uscc_clean
 
 EMAIL_TAKEN = _("A user with this email address already exists.")
@@ -166,4 +166,11 @@ def user_register_confirm(*, uidb64: str, token: str) -> User | None:
         audit_record(
             actor=user, action="user.register_confirm", obj=user, from_state="inactive", to_state="active"
         )
+        pending = (
+            MembershipRequest.objects.filter(user=user, status=MembershipStatus.PENDING)
+            .select_related("organization", "user")
+            .first()
+        )
+        if pending is not None:
+            membership_request_announce(request=pending)
     return user

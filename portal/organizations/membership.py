@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
+from portal.accounts.roles import Role
 from portal.audit.services import audit_record
 from portal.fields import validate_no_control_characters
 from portal.mail.services import email_queue
@@ -60,7 +61,29 @@ def membership_request(*, user: User, organization: Organization) -> MembershipR
             to_state=MembershipStatus.PENDING,
             data={"user": user.pk, "organization": organization.pk},
         )
+        if user.is_active:
+            membership_request_announce(request=request)
     return request
+
+
+def membership_request_announce(*, request: MembershipRequest) -> None:
+    """Tell the unit's administrators that a person waits for their decision (when the request
+    is made, or when the account that made it at registration is confirmed)."""
+    admins = User.objects.filter(
+        role=Role.UNIT_ADMIN, organization_id=request.organization_id, is_active=True
+    ).values_list("email", flat=True)
+    context = {
+        "user": request.user,
+        "unit": request.organization,
+        "link": settings.PORTAL_BASE_URL + reverse("units:members"),
+    }
+    for address in admins:
+        email_queue(
+            to=address,
+            subject=render_to_string("organizations/email/membership_request_subject.txt", context),
+            body=render_to_string("organizations/email/membership_request_body.txt", context),
+            kind="membership_request",
+        )
 
 
 def _decide(request: MembershipRequest, *, by: User, status: str, reason: str) -> MembershipRequest:

@@ -307,3 +307,17 @@ def test_two_units_with_different_codes_register_separately(client, django_captu
     other = person(email="wang@example.test", kind="unit", **unit_fields(uscc=make_uscc(7)))
     assert register(client, django_capture_on_commit_callbacks, other).status_code == 302
     assert Organization.objects.count() == 2
+
+
+def test_the_units_administrator_hears_of_a_join_request_once_the_account_is_confirmed(
+    client, django_capture_on_commit_callbacks
+):
+    unit = OrganizationFactory(name="巴渝理工大学")
+    admin = UserFactory(role=Role.UNIT_ADMIN, organization=unit)
+    register(client, django_capture_on_commit_callbacks, person(organization=str(unit.pk)))
+    assert not OutgoingEmail.objects.filter(to=admin.email).exists()  # not for an unconfirmed account
+
+    client.get(confirmation_path())
+
+    (told,) = OutgoingEmail.objects.filter(to=admin.email, kind="membership_request")
+    assert "巴渝理工大学" in told.subject and "/units/members/" in told.body

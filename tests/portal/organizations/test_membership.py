@@ -275,3 +275,8 @@ def test_the_members_page_costs_the_same_queries_for_2_and_50_requests(
         assert len(response.context["rows"]) == pending
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_the_units_administrators_are_told_of_a_request(unit_admin, asked):
+    (told,) = OutgoingEmail.objects.filter(to=unit_admin.email, kind="membership_request")
+    assert "李明" in told.subject and "/units/members/" in told.body
