@@ -8,9 +8,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit.admin import AuditedModelAdmin
+from portal.audit.admin import AuditedModelAdmin, ReadOnlyModelAdmin
 from portal.organizations.forms import OrganizationForm
-from portal.organizations.models import Organization
+from portal.organizations.models import MembershipRequest, Organization
 from portal.organizations.permissions import can_verify_organization
 from portal.organizations.services import (
     EDITABLE_FIELDS,
@@ -110,3 +110,13 @@ class OrganizationAdmin(AuditedModelAdmin):
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
         obj._state.db = saved._state.db
+
+
+@admin.register(MembershipRequest)
+class MembershipRequestAdmin(ReadOnlyModelAdmin):
+    """Requests to join a unit, for support: the unit's administrator decides on the website."""
+
+    list_display = ("user", "organization", "status", "created_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("user__email", "user__full_name", "organization__name")
+    list_select_related = ("user", "organization", "decided_by")
