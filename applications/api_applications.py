@@ -907,8 +907,12 @@ class ApplicationViewSet(viewsets.GenericViewSet):
 
         printout, job = application_print_get_or_request(application=application, by=request.user)
         if printout is not None:
+            try:
+                stored = printout.file.open("rb")
+            except OSError as missing:  # the file went missing from storage
+                raise Http404(_("The printed application is not available.")) from missing
             return FileResponse(
-                printout.file.open("rb"),
+                stored,
                 as_attachment=True,
                 filename=f"application-{application.reference}.pdf",
                 content_type="application/pdf",

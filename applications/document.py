@@ -74,6 +74,7 @@ def document_of(application: Application) -> dict[str, Any]:
         "partners": [
             {
                 "organization": p.organization_id,
+                "needs_form": p.needs_form,
                 "name": p.name,
                 "uscc": p.uscc,
                 "province": p.province,
@@ -218,7 +219,7 @@ def rules_input(application: Application) -> tuple[rules.Doc, Any]:
                 p["name"],
                 p["uscc"],
                 frozenset(p["provinces"]),
-                named=p["organization"] is None,
+                named=p.get("needs_form", True),
                 has_form=p["uscc"] in forms,
             )
             for p in document.get("partners", [])

@@ -96,7 +96,7 @@ def _field_check(instance: models.Model, names: list[str]) -> dict[str, list[str
             setattr(instance, model_field.attname, model_field.clean(raw, instance))
         except ValidationError as error:
             errors[name] = [str(m) for m in error.messages]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             # A value of the wrong type (a number or a list where a date is expected).
             message = model_field.error_messages.get("invalid", RegexValidator.message)
             errors[name] = [str(message) % {"value": raw}]
@@ -220,6 +220,25 @@ def clean_partners(application: Application, rows: list[dict], out: Cleaned) -> 
     return result if ok else None
 
 
+def _leader_is_the_pi(application: Application, member: TeamMember, path: str, out: Cleaned) -> bool:
+    """The project leader's row carries the PI account's own ID number (the project limits and
+    the age rule are counted on it), never one typed for the occasion."""
+    pi = application.pi
+    if not pi.id_number:
+        out.error(
+            "team",
+            f"{path}.id_number",
+            _(
+                "Add your ID or passport number to your profile first: the project leader's row takes it from there."
+            ),
+        )
+        return False
+    member.id_type, member.id_number = pi.id_type, pi.id_number
+    if pi.id_type == IdType.RESIDENT_ID or pi.birth_date:
+        member.birth_date = pi.birth_date
+    return True
+
+
 def clean_team(application: Application, rows: list[dict], out: Cleaned) -> list[TeamMember] | None:
     result: list[TeamMember] = []
     ok = True
@@ -252,6 +271,8 @@ def clean_team(application: Application, rows: list[dict], out: Cleaned) -> list
         email = str(row.get("email") or "").strip().lower()
         if member.role == TeamRole.PI:
             member.user = application.pi
+            if not _leader_is_the_pi(application, member, path, out):
+                ok = False
         elif email:
             try:
                 validate_email(email)  # also keeps NUL out of the query (PostgreSQL refuses it)

@@ -59,7 +59,8 @@ def can_read_application(user: Any, application: Any) -> tuple[bool, str]:
         return False, _("Sign in to see applications.")
     if is_team_member(user, application):
         return True, ""
-    if application.status != "draft":
+    # Once submitted (a draft withdrawn before that stays the team's own).
+    if application.submission_count > 0:
         if user.role == Role.UNIT_ADMIN and user.organization_id == application.lead_unit_id:
             return True, ""
         if has_manager_role(user):

@@ -58,7 +58,7 @@ MESSAGES: dict[str, Promise] = {
     "partner_is_lead": gettext_lazy("%(unit)s is the lead unit; it cannot also be a partner."),
     "partner_twice": gettext_lazy("%(unit)s is listed twice as a partner."),
     "partner_form_missing": gettext_lazy(
-        "%(unit)s is not registered on the portal: upload its sealed cooperation form."
+        "%(unit)s is not a unit verified on the portal: upload its sealed cooperation form."
     ),
     "one_leader": gettext_lazy("The team must have exactly one project leader (it has %(got)s)."),
     "pi_limit": gettext_lazy(

@@ -116,7 +116,7 @@ def applications_of_unit(user: Any) -> QuerySet:
         return Application.objects.none()
     return (
         Application.objects.filter(lead_unit_id=user.organization_id)
-        .exclude(status="draft")
+        .filter(submission_count__gt=0)
         .select_related("call", "guide_task", "lead_unit", "pi")
         .order_by("status", "-submitted_at", "-id")
     )

@@ -150,8 +150,10 @@ class Partner(models.Model):
         return self.name
 
     @property
-    def is_named(self) -> bool:
-        return self.organization_id is None
+    def needs_form(self) -> bool:
+        """A named unit, or a registered one its bureau has not verified yet: its sealed
+        cooperation form shows that it takes part."""
+        return self.organization_id is None or not self.organization.is_verified
 
 
 class TeamRole(models.TextChoices):

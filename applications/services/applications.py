@@ -127,7 +127,7 @@ def application_create(
 
 def _lock_for_edit(application: Application, version: Any) -> Application:
     locked = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call", "lead_unit", "pi")
         .get(pk=application.pk)
     )
@@ -225,7 +225,9 @@ def attachment_upload(
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
-    partner_uscc = partner_uscc.strip().upper() if kind == AttachmentKind.PARTNER_FORM else ""
+    partner_uscc = str(partner_uscc or "").strip().upper() if kind == AttachmentKind.PARTNER_FORM else ""
+    if any(ord(ch) < 32 for ch in partner_uscc) or len(partner_uscc) > 18:
+        raise ApplicationError(_("Choose one of the application's partner units."), "invalid", "partner_uscc")
     with transaction.atomic():
         locked = _lock_for_edit(application, version)
         if kind == AttachmentKind.PARTNER_FORM and not locked.partners.filter(uscc=partner_uscc).exists():

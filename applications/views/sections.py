@@ -91,7 +91,7 @@ def file_slots(application: Application, error_key: tuple[str, str] | None = Non
     slots = [FileSlot(kind, str(AttachmentKind(kind).label)) for kind in REQUIRED_ATTACHMENTS]
     for partner in application.partners.all():
         key = (AttachmentKind.PARTNER_FORM, partner.uscc)
-        if partner.organization_id is None and not any(s.partner_uscc == partner.uscc for s in slots):
+        if partner.needs_form and not any(s.partner_uscc == partner.uscc for s in slots):
             label = _("Sealed cooperation form of %(unit)s") % {"unit": partner.name}
             slots.append(FileSlot(key[0], label, partner.uscc))
     for slot in slots:

@@ -625,8 +625,9 @@ def test_the_unit_list_costs_the_same_for_few_and_many(client, django_assert_max
         application_create(call=call, by=pi, guide_task=GuideTaskFactory(call=call)) for _ in range(rows)
     ]
     half = [a.pk for a in created[: rows // 2]]
-    Application.objects.filter(pk__in=half).update(status="submitted", submitted_at=timezone.now())
-    Application.objects.exclude(pk__in=half).update(status="endorsed", submitted_at=timezone.now())
+    submitted = {"submitted_at": timezone.now(), "submission_count": 1}
+    Application.objects.filter(pk__in=half).update(status="submitted", **submitted)
+    Application.objects.exclude(pk__in=half).update(status="endorsed", **submitted)
     client.force_login(UserFactory(role=Role.UNIT_ADMIN, organization=unit))
 
     # Session, user, the unit, those waiting, the count and the page of the others.

@@ -215,7 +215,7 @@ class TestList:
         for _ in range(rows):
             application_create(call=call, by=make_applicant(unit=lead))
         # Test data only: in the portal, nothing but the workflow writes the status.
-        Application.objects.update(status="submitted")
+        Application.objects.update(status="submitted", submission_count=1)
         client = as_actor("unit_admin")
 
         with django_assert_max_num_queries(2):

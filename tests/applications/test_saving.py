@@ -22,6 +22,7 @@ from applications.services import (
     attachment_upload,
 )
 from applications.services import applications as services
+from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from tests.factories import (
@@ -543,3 +544,47 @@ def test_it_refuses_a_title_that_is_not_text(draft, value):
 
     assert fields_of(result) == ["title"]
     assert stored(draft).title == before
+
+
+def test_the_leaders_row_carries_the_pi_accounts_own_id_number(ready):
+    rows = team_data(ready)
+    own = ready.pi.id_number
+    rows[0]["id_number"] = make_id_number(777, born=date(1990, 1, 1))  # another person's number
+
+    result = save(ready, {"team": rows})
+
+    assert not result.errors
+    assert stored(ready).team.get(role="pi").id_number == own
+
+
+def test_a_leader_without_an_id_number_in_the_profile_is_asked_to_add_it(ready):
+    User.objects.filter(pk=ready.pi_id).update(id_number="")
+    before = team_data(ready)
+
+    result = save(ready, {"team": team_data(ready)})
+
+    assert fields_of(result) == ["team[0].id_number"]
+    assert team_data(ready) == before
+
+
+@pytest.mark.parametrize("field", ["from_month", "to_month"])
+def test_a_huge_number_in_a_row_is_refused_not_a_crash(draft, field):
+    row = {"from_month": 1, "to_month": 2, "content": "调研", field: float("inf")}
+
+    result = save(draft, {"milestones": [row]})
+
+    assert fields_of(result) == [f"milestones[0].{field}"]
+
+
+def test_a_partner_code_with_a_control_character_is_refused_on_upload(ready):
+    current = stored(ready)
+    with pytest.raises(ApplicationError) as refusal:
+        attachment_upload(
+            application=current,
+            kind="partner_form",
+            upload=pdf_upload("form.pdf"),
+            by=ready.pi,
+            version=current.version,
+            partner_uscc="91\x0012",
+        )
+    assert refusal.value.field == "partner_uscc"

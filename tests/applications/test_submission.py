@@ -627,3 +627,27 @@ def test_a_guide_tasks_cap_above_the_calls_cap_does_not_raise_it(ready):
     task = GuideTask.objects.select_related("call").get(pk=ready.guide_task_id)
 
     assert task.effective_cap == ready.call.per_project_cap
+
+
+def test_a_partner_unit_not_yet_verified_must_send_its_sealed_form(ready):
+    partner = ready.partners.get().organization
+    Organization.objects.filter(pk=partner.pk).update(verified_at=None)
+    document_store(ready)  # as the services do after every write
+
+    assert refused(ready) == {("partners[0].form", "partner_form_missing")}
+
+
+def test_a_withdrawn_draft_stays_the_teams_own(ready, unit_admin, client):
+    application_move(application=stored(ready), action="withdraw", by=ready.pi)
+    client.force_login(unit_admin)
+
+    assert client.get(f"/applications/{ready.pk}/").status_code == 404
+
+
+def test_a_status_email_subject_keeps_the_title_as_typed(ready):
+    save(ready, {"title": "A & B <研究>"})
+    OutgoingEmail.objects.all().delete()
+
+    submit(ready)
+
+    assert OutgoingEmail.objects.filter(subject__contains="A & B <研究>").exists()
