@@ -7,8 +7,8 @@ Names: ``api-calls-list``, ``api-calls-detail``, ``api-calls-tasks``; ``api-appl
 
 from rest_framework.routers import SimpleRouter
 
-from applications.api import CallViewSet
-from applications.api_applications import ApplicationViewSet
+from applications.api.applications import ApplicationViewSet
+from applications.api.calls import CallViewSet
 
 router = SimpleRouter()
 router.register("calls", CallViewSet, basename="api-calls")

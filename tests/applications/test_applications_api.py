@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from applications import selectors
-from applications.api_applications import ApplicationDetailSerializer
+from applications.api.application_serializers import ApplicationDetailSerializer
 from applications.models import Application, Attachment, BudgetLine, CallStatus, Partner, PrintOut, Submission
 from applications.problems import problems_of
 from applications.services import application_create, application_save, application_submit
