@@ -22,16 +22,26 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from applications.document import document_of
-from applications.models import Application, PrintOut, Submission
+from applications.models import (
+    Application,
+    AttachmentKind,
+    BudgetCategory,
+    BudgetSource,
+    IndicatorKind,
+    PrintOut,
+    Submission,
+    TeamRole,
+)
 from applications.workflow import EDITABLE_STATES
+from portal.accounts.models import IdType
 from portal.audit.services import audit_record
+from portal.choices import Province
 from portal.jobs.models import Job, JobStatus
 from portal.jobs.services import job_claim, job_create, job_done, job_fail
 
@@ -44,30 +54,9 @@ REUSE_JOB_FOR = timedelta(minutes=15)
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
-# The print's fixed wording is Chinese (see the module docstring): codes → the form's terms.
-PROVINCE = {"SC": "四川", "CQ": "重庆", "OTHER": "其他"}
+# Printed in Chinese (rendered under zh-hans): the labels are the models' own, as on the pages;
+# only the bureaus' names have no model to come from.
 BUREAU = {"SC": "四川省科学技术厅", "CQ": "重庆市科学技术局"}
-ID_TYPE = {"resident_id": "居民身份证", "passport": "护照"}
-ROLE = {"pi": "项目负责人", "core": "核心成员", "member": "一般成员"}
-INDICATOR_KIND = {"technical": "技术指标", "economic": "经济指标", "social": "社会指标"}
-CATEGORIES = (
-    ("equipment", "设备费"),
-    ("operating", "业务费"),
-    ("labour", "劳务费"),
-    ("indirect", "间接费用"),
-)
-SOURCES = (
-    ("sc_gov", "四川专项经费"),
-    ("cq_gov", "重庆专项经费"),
-    ("self", "自筹经费"),
-)
-ATTACHMENT_KIND = {
-    "proposal": "项目申报材料",
-    "pi_commitment": "项目负责人科研诚信承诺书",
-    "unit_commitment": "牵头单位科研诚信承诺书",
-    "agreement": "合作协议",
-    "partner_form": "合作单位盖章合作表",
-}
 ZERO = Decimal(0)
 
 
@@ -199,15 +188,15 @@ def budget_grid(document: dict[str, Any]) -> dict[str, Any]:
     units = []
     for uscc in (u for u in order if u in used):
         rows = []
-        for category, label in CATEGORIES:
-            row = [cells.get((uscc, category, source)) for source, _label in SOURCES]
-            rows.append(BudgetRow(label, row, sum((c for c in row if c is not None), ZERO)))
-        subtotal = [sum((r.cells[i] or ZERO for r in rows), ZERO) for i in range(len(SOURCES))]
+        for category in BudgetCategory:
+            row = [cells.get((uscc, category, source)) for source in BudgetSource]
+            rows.append(BudgetRow(str(category.label), row, sum((c for c in row if c is not None), ZERO)))
+        subtotal = [sum((r.cells[i] or ZERO for r in rows), ZERO) for i in range(len(BudgetSource))]
         units.append(BudgetUnit(names.get(uscc, uscc), uscc, rows, subtotal, sum(subtotal, ZERO)))
-    by_source = [sum((u.subtotal[i] for u in units), ZERO) for i in range(len(SOURCES))]
+    by_source = [sum((u.subtotal[i] for u in units), ZERO) for i in range(len(BudgetSource))]
     government = by_source[0] + by_source[1]
     return {
-        "sources": [label for _code, label in SOURCES],
+        "sources": [str(source.label) for source in BudgetSource],
         "units": units,
         "by_source": by_source,
         "total": sum(by_source, ZERO),
@@ -226,28 +215,32 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=2)
 
 
+def label(choices: type[models.TextChoices], code: Any) -> str:
+    """The label of a stored code in the active language; an unknown code prints as it is."""
+    return str(choices(code).label) if code in choices.values else str(code or "")
+
+
 def print_context(document: dict[str, Any], submission: Submission | None, version: int) -> dict[str, Any]:
     """What the template prints, from a document (live or frozen) and, for an official print,
     its submission. Reads only the document: a snapshot prints as it was submitted."""
     lead = document["lead_unit"]
     partners = [
-        {**p, "province_label": PROVINCE.get(p.get("province", ""), p.get("province", ""))}
-        for p in document.get("partners") or []
+        {**p, "province_label": label(Province, p.get("province"))} for p in document.get("partners") or []
     ]
     team = [
         {
             **m,
             "id_masked": mask_id(m.get("id_number", "")),
-            "id_type_label": ID_TYPE.get(m.get("id_type", ""), m.get("id_type", "")),
+            "id_type_label": label(IdType, m.get("id_type")),
             "born": birth_month(m),
-            "role_label": ROLE.get(m.get("role", ""), m.get("role", "")),
+            "role_label": label(TeamRole, m.get("role")),
         }
         for m in document.get("team") or []
     ]
     indicators = [
         {
             **i,
-            "kind_label": INDICATOR_KIND.get(i.get("kind", ""), i.get("kind", "")),
+            "kind_label": label(IndicatorKind, i.get("kind")),
             "target_text": plain_number(i.get("target")),
         }
         for i in document.get("indicators") or []
@@ -256,7 +249,7 @@ def print_context(document: dict[str, Any], submission: Submission | None, versi
     attachments = [
         {
             **a,
-            "kind_label": ATTACHMENT_KIND.get(a.get("kind", ""), a.get("kind", "")),
+            "kind_label": label(AttachmentKind, a.get("kind")),
             "partner_name": partner_names.get(a.get("partner_uscc", ""), a.get("partner_uscc", "")),
         }
         for a in document.get("attachments") or []
@@ -266,7 +259,7 @@ def print_context(document: dict[str, Any], submission: Submission | None, versi
         "version": version,
         "official": submission is not None,
         "bureau": BUREAU.get(document.get("province", ""), ""),
-        "lead_province": PROVINCE.get(lead.get("province", ""), ""),
+        "lead_province": label(Province, lead.get("province")),
         "period": period(document.get("start_date"), document.get("duration_months")),
         "partners": partners,
         "team": team,
@@ -300,16 +293,16 @@ class PrintSource:
 
 
 def print_source(application: Application) -> PrintSource:
-    """The HTML to print for the application as it is now (expects ``application_with_parts``).
+    """The HTML to print for the application as it is now.
 
     Editable (draft, returned): the live rows, marked DRAFT. Otherwise the latest submission's
     frozen document; an application that never was submitted (withdrawn as a draft) prints
     its rows as a draft."""
     submission = None
     if application.status not in EDITABLE_STATES:
-        # The latest submission is the one the unit and the bureau read (prefetched: no query).
-        submission = max(application.submissions.all(), key=lambda s: s.number, default=None)
-    document = submission.document if submission is not None else document_of(application)
+        # The latest submission is the one the unit and the bureau read.
+        submission = application.submissions.order_by("-number").first()
+    document = submission.document if submission is not None else application.document
     with translation.override("zh-hans"):
         html = render_to_string(
             "pdf/application.html", print_context(document, submission, application.version)
@@ -384,7 +377,6 @@ def application_print_get_or_request(
 def application_print_render(*, job_id: int) -> Job:
     """Print the job's application. Idempotent: a job done is left as it is, and a version
     already printed is not printed again (one ``PrintOut`` per application and version)."""
-    from applications.selectors import application_with_parts
     from portal.pdf import render_pdf
 
     job = job_claim(job_id=job_id)
@@ -399,7 +391,7 @@ def application_print_render(*, job_id: int) -> Job:
                 job_done(job_id=job_id)
                 job.refresh_from_db()
                 return job
-            source = print_source(application_with_parts(pk))
+            source = print_source(Application.objects.get(pk=pk))
         pdf = render_pdf(source.html)
     except Exception as error:
         # Recorded for the team and staff to see; the task decides whether to retry.
