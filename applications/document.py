@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from applications import rules
 from applications.models import Application, AttachmentKind, CallStatus, TeamMember, TeamRole
-from applications.workflow import ACTIVE_STATES, STATES, TRANSITIONS_BY_ACTION, deadline_of
+from applications.workflow import ACTIVE_STATES, TRANSITIONS_BY_ACTION, deadline_of
 
 
 def _money(value: Decimal) -> str:
@@ -248,7 +248,3 @@ def rules_input(application: Application) -> tuple[rules.Doc, Any]:
         task.call = call  # the same call, already loaded: no query for the cap
     cap = task.effective_cap if task is not None else call.per_project_cap
     return doc, cap
-
-
-def status_label(application: Application) -> str:
-    return str(STATES[application.status].applicant_label)

@@ -74,6 +74,13 @@ STATES: dict[str, State] = {
     )
 }
 
+
+def applicant_label(code: str) -> str:
+    """The status as applicants read it (an unknown code as it is)."""
+    state = STATES.get(code)
+    return str(state.applicant_label) if state else code
+
+
 EDITABLE_STATES = frozenset(code for code, state in STATES.items() if state.editable)
 ACTIVE_STATES = frozenset(code for code, state in STATES.items() if state.active)
 

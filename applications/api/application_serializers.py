@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from applications import rules, workflow
-from applications.document import status_label
 from applications.models import (
     MONEY,
     Application,
@@ -19,6 +18,7 @@ from applications.models import (
     IndicatorKind,
     TeamRole,
 )
+from applications.workflow import applicant_label
 from portal.accounts.models import IdType
 from portal.choices import Province
 from portal.fields import validate_no_control_characters
@@ -234,7 +234,7 @@ class ApplicationSummarySerializer(serializers.ModelSerializer):
         return {"id": application.pi_id, "name": application.pi.full_name, "email": application.pi.email}
 
     def get_status_label(self, application: Application) -> str:
-        return status_label(application)
+        return applicant_label(application.status)
 
 
 # --- Serializers: what the API takes ------------------------------------------------------

@@ -50,7 +50,7 @@ from applications.api.application_serializers import (
     VersionSerializer,
     WithdrawSerializer,
 )
-from applications.document import document_of, status_label
+from applications.document import document_of
 from applications.models import (
     Application,
     GuideTask,
@@ -69,7 +69,7 @@ from applications.services import (
     application_submit,
     attachment_upload,
 )
-from applications.workflow import TRANSITIONS_BY_ACTION, TransitionConflict, TransitionError
+from applications.workflow import TRANSITIONS_BY_ACTION, TransitionConflict, TransitionError, applicant_label
 from portal.accounts.roles import Role
 from portal.api_errors import ApiErrorSerializer
 
@@ -145,7 +145,7 @@ def detail_payload(application: Application, user: Any) -> dict[str, Any]:
     return {
         **document_of(application),
         "status": application.status,
-        "status_label": status_label(application),
+        "status_label": applicant_label(application.status),
         "version": application.version,
         "can_edit": can_edit_application(user, application)[0],
         "problems": [problem.as_dict() for problem in problems_of(application)],
@@ -486,7 +486,7 @@ class ApplicationViewSet(viewsets.GenericViewSet):
         return Response(
             {
                 "status": application.status,
-                "status_label": status_label(application),
+                "status_label": applicant_label(application.status),
                 "version": application.version,
                 "submission": {
                     "number": submission.number,

@@ -7,7 +7,6 @@ in ``applications.views.unit``. Every application is fetched through
 through one service; a refused move comes back as a message, never as an error page.
 """
 
-import importlib
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,14 +18,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications import rules, selectors, services, workflow
-from applications.models import Application, ApplicationStatus, GuideTask, PrintOut
+from applications.models import Application, ApplicationStatus, GuideTask
 from applications.permissions import can_apply, can_edit_application, is_team_member
 from applications.problems import SECTION_LABELS, Problem, by_section, problems_of
 from portal.accounts.roles import Role, has_manager_role
@@ -200,11 +199,6 @@ class BudgetSummary:
     lines: int = field(default=0)
 
 
-def applicant_label(code: str) -> str:
-    state = workflow.STATES.get(code)
-    return str(state.applicant_label) if state else code
-
-
 def status_label_for(user: Any, code: str) -> str:
     """The team and the unit read the applicant's label; bureau staff and administrators theirs."""
     state = workflow.STATES.get(code)
@@ -213,21 +207,13 @@ def status_label_for(user: Any, code: str) -> str:
     return str(state.staff_label if has_manager_role(user) else state.applicant_label)
 
 
-def verify_url(code: str) -> str | None:
-    # The public verification page may not be installed yet: then the code shows without a link.
-    try:
-        return reverse("applications:verify", args=[code])
-    except NoReverseMatch:
-        return None
-
-
 def timeline_of(application: Application) -> list[TimelineEntry]:
     return [
         TimelineEntry(
             at=event.created_at,
             actor=event.actor.full_name if event.actor_id else _("the portal"),
-            source=applicant_label(event.from_state) if event.from_state else "",
-            target=applicant_label(event.to_state),
+            source=workflow.applicant_label(event.from_state) if event.from_state else "",
+            target=workflow.applicant_label(event.to_state),
             reason=event.reason,
             action=event.action,
         )
@@ -310,7 +296,11 @@ def detail_context(
     )
     submissions = [
         SubmissionRow(
-            s.number, s.submitted_at, s.sha256, s.verification_code, verify_url(s.verification_code)
+            s.number,
+            s.submitted_at,
+            s.sha256,
+            s.verification_code,
+            reverse("applications:verify", args=[s.verification_code]),
         )
         for s in application.submissions.all()
     ]
@@ -363,7 +353,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     for application in page:
-        application.status_label = applicant_label(application.status)
+        application.status_label = workflow.applicant_label(application.status)
     return render(
         request, "applications/application_list.html", {"page": page, "applications": page.object_list}
     )
@@ -396,7 +386,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
 
     context["existing"] = list(selectors.applications_of_user(request.user).filter(call=call))
     for application in context["existing"]:
-        application.status_label = applicant_label(application.status)
+        application.status_label = workflow.applicant_label(application.status)
     if request.method == "POST":
         form = NewApplicationForm(request.POST, call=call)
         if form.is_valid():
@@ -500,37 +490,15 @@ def return_(request: HttpRequest, pk: int) -> HttpResponse:
     return _move(request, pk, "return")
 
 
-def _printing() -> Any:
-    """The printing module, imported when first used (it loads the PDF machinery)."""
-    try:
-        return importlib.import_module("applications.printing")
-    except ModuleNotFoundError as error:
-        if error.name != "applications.printing":
-            raise
-        return None
-
-
-def _print_or_job(result: Any) -> tuple[PrintOut | None, Any]:
-    """``(print, job)`` from the printing service, which answers the pair (or either alone)."""
-    if isinstance(result, tuple):
-        return result[0], result[1]
-    if isinstance(result, PrintOut):
-        return result, None
-    return None, result
-
-
 @require_GET
 @login_required
 def print_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The printed application: the stored PDF of this version, or the progress of its printing."""
     application = selectors.application_get_for_user(user=request.user, pk=pk)
-    printing = _printing()
-    if printing is None:
-        messages.error(request, _("Printing applications is not available yet."))
-        return to_detail(application)
-    printout, job = _print_or_job(
-        printing.application_print_get_or_request(application=application, by=request.user)
-    )
+    # Imported here: printing pulls in the PDF machinery, which the other pages do not need.
+    from applications import printing
+
+    printout, job = printing.application_print_get_or_request(application=application, by=request.user)
     if printout is not None:
         try:
             pdf = printout.file.open("rb")

@@ -23,7 +23,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from applications.document import status_label
 from applications.forms import EXTRA_ROWS, ErrorItem, editor_for
 from applications.models import Application, Attachment, AttachmentKind
 from applications.models.application import REQUIRED_ATTACHMENTS
@@ -39,6 +38,7 @@ from applications.services import (
     application_save,
     attachment_upload,
 )
+from applications.workflow import applicant_label
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def page(
         "application": application,
         "section": section,
         "section_label": SECTION_LABELS[section],
-        "status_label": status_label(application),
+        "status_label": applicant_label(application.status),
         "nav": [
             SectionLink(
                 code,

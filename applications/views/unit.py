@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 
 from applications import selectors
 from applications.models import ApplicationStatus
-from applications.views.applications import PAGE_SIZE, applicant_label
+from applications.views.applications import PAGE_SIZE
+from applications.workflow import applicant_label
 from portal.accounts.roles import Role
 
 
