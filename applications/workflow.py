@@ -84,11 +84,14 @@ def applicant_label(code: str) -> str:
 EDITABLE_STATES = frozenset(code for code, state in STATES.items() if state.editable)
 ACTIVE_STATES = frozenset(code for code, state in STATES.items() if state.active)
 
-# Who may make a move: the application's project leader, its lead unit's administrator, or
-# bureau staff of the province the application applies to.
+# Who may make a move: the application's project leader, its lead unit's administrator,
+# bureau staff of the province the application applies to, or the review's organisers
+# (bureau staff of either province, administrators, or the portal itself in a task: the
+# review is joint).
 PI = "pi"
 LEAD_UNIT_ADMIN = "lead_unit_admin"
 BUREAU = "bureau"
+REVIEW_STAFF = "review_staff"
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,23 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.WITHDRAWN,
         PI,
     ),
+    # The formal check (形式审查) by the bureau of the lead unit's province. A return must leave
+    # the team and its unit time to submit and endorse again, so it ends with the units'
+    # deadline.
     Transition("accept", frozenset({S.ENDORSED}), S.ACCEPTED, BUREAU),
+    Transition(
+        "bureau_return",
+        frozenset({S.ENDORSED}),
+        S.RETURNED,
+        BUREAU,
+        reason_required=True,
+        deadline="endorse_deadline",
+    ),
+    Transition("reject", frozenset({S.ENDORSED}), S.INELIGIBLE, BUREAU, reason_required=True),
+    # The expert review: experts assigned, every review submitted, a review reopened.
+    Transition("review_start", frozenset({S.ACCEPTED}), S.UNDER_REVIEW, REVIEW_STAFF),
+    Transition("review_finish", frozenset({S.UNDER_REVIEW}), S.REVIEWED, REVIEW_STAFF),
+    Transition("review_reopen", frozenset({S.REVIEWED}), S.UNDER_REVIEW, REVIEW_STAFF),
 )
 
 TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
@@ -151,6 +170,8 @@ class TransitionConflict(TransitionError):
 
 
 def actor_may(actor: str, user: Any, application: Application) -> bool:
+    if actor == REVIEW_STAFF and user is None:
+        return True
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if actor == PI:
@@ -159,6 +180,8 @@ def actor_may(actor: str, user: Any, application: Application) -> bool:
         return user.role == Role.UNIT_ADMIN and user.organization_id == application.lead_unit_id
     if actor == BUREAU:
         return user.role == Role.BUREAU_STAFF and user.province == application.province
+    if actor == REVIEW_STAFF:
+        return user.role in (Role.BUREAU_STAFF, Role.ADMIN)
     return False
 
 

@@ -23,6 +23,7 @@ swagger_ui = csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UN
 api_v1 = [
     path("auth/", include("portal.accounts.api_urls")),
     path("", include("portal.organizations.api_urls")),
+    path("", include("reviews.api_urls")),
     path("", include("applications.api_urls")),
 ]
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("accounts/", include("portal.accounts.urls")),
     path("calls/", include("applications.urls")),
     path("applications/", include("applications.application_urls")),
+    path("review/", include("reviews.urls")),
     path("units/", include("portal.organizations.urls")),
     path("jobs/", include("portal.jobs.urls")),
     # One sign-in page for everyone; the second factor is enforced after it.

@@ -15,7 +15,7 @@ from applications.admin import FundingCallAdmin
 from applications.models import FundingCall
 from portal.audit.admin import AuditedModelAdmin
 from reviews.models import Criterion
-from reviews.services import criteria_copy_default
+from reviews.services.rubric import criteria_copy_default
 
 
 class CriterionInline(admin.TabularInline):

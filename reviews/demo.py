@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from applications import demo as applications_demo
 from applications.models import FundingCall
 from reviews.models import Criterion
-from reviews.services import criteria_copy_default
+from reviews.services.rubric import criteria_copy_default
 
 
 def seed_rubric(call: FundingCall) -> list[Criterion]:

@@ -386,3 +386,22 @@ class PrintOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} v{self.version}"
+
+
+class AvoidedExpert(models.Model):
+    """An expert the applicant asks not to review the application (up to three; names and
+    units, matched against the expert pool by the bureau's assignment)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="avoided_experts")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name = models.CharField(_("name"), max_length=100, validators=TEXT)
+    unit_name = models.CharField(_("unit"), max_length=200, validators=TEXT)
+    reason = models.CharField(_("reason"), max_length=300, blank=True, validators=TEXT)
+
+    class Meta:
+        verbose_name = _("expert to avoid")
+        verbose_name_plural = _("experts to avoid")
+        ordering = ["application", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit_name})"

@@ -42,15 +42,19 @@ UNIT_MEMBERS = NavItem(_("Unit members"), "units:members")
 REGISTER = NavItem(_("Register"), "accounts:register")
 MY_APPLICATIONS = NavItem(_("My applications"), "applications:list")
 UNIT_APPLICATIONS = NavItem(_("Endorsements"), "applications:unit_list")
+FORMAL_CHECK = NavItem(_("Formal check"), "reviews:formal_check_list")
+REVIEW = NavItem(_("Expert review"), "reviews:home")
+EXPERTS = NavItem(_("Experts"), "reviews:expert_list")
+MY_REVIEWS = NavItem(_("My reviews"), "reviews:my_assignments")
 
 ANONYMOUS_NAVIGATION: tuple[NavItem, ...] = (HOME, CALLS, REGISTER)
 
 NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     Role.APPLICANT: (HOME, MY_APPLICATIONS, CALLS, PROFILE, SECURITY),
     Role.UNIT_ADMIN: (HOME, UNIT_APPLICATIONS, UNIT_MEMBERS, CALLS, PROFILE, SECURITY),
-    Role.BUREAU_STAFF: (HOME, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),
-    Role.REVIEWER: (HOME, CALLS, PROFILE, SECURITY),
-    Role.ADMIN: (HOME, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),
+    Role.BUREAU_STAFF: (HOME, FORMAL_CHECK, REVIEW, EXPERTS, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),
+    Role.REVIEWER: (HOME, MY_REVIEWS, CALLS, PROFILE, SECURITY),
+    Role.ADMIN: (HOME, REVIEW, EXPERTS, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),
 }
 
 
@@ -74,12 +78,9 @@ def items_for(user: object) -> tuple[NavItem, ...]:
 
 def nav_links(user: object, path: str) -> list[NavLink]:
     """The user's items with their URLs; the one whose section holds ``path`` is current."""
-    links: list[NavLink] = []
-    for item in items_for(user):
-        url = optional_url(item.url_name)
-        if url is None:
-            continue
-        # The home page is current only on itself; other items own their whole section.
-        current = path == url if url == "/" else path.startswith(url)
-        links.append(NavLink(label=str(item.label), url=url, current=current))
-    return links
+    resolved = [(item, url) for item in items_for(user) if (url := optional_url(item.url_name)) is not None]
+    # The home page is current only on itself; other items own their whole section, and of
+    # nested sections (/review/ and /review/experts/) the innermost one is current.
+    owners = [url for _item, url in resolved if (path == url if url == "/" else path.startswith(url))]
+    current = max(owners, key=len, default=None)
+    return [NavLink(label=str(item.label), url=url, current=url == current) for item, url in resolved]

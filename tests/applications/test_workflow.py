@@ -17,6 +17,7 @@ from applications.workflow import (
     EDITABLE_STATES,
     LEAD_UNIT_ADMIN,
     PI,
+    REVIEW_STAFF,
     STATES,
     TRANSITIONS,
     TRANSITIONS_BY_ACTION,
@@ -63,7 +64,7 @@ def test_every_transitions_sources_and_target_are_known_states():
 def test_every_transition_has_a_known_actor_and_a_real_deadline_of_the_call():
     deadlines = {f.name for f in FundingCall._meta.get_fields() if f.get_internal_type() == "DateTimeField"}
     for move in TRANSITIONS:
-        assert move.actor in (PI, LEAD_UNIT_ADMIN, BUREAU), move.action
+        assert move.actor in (PI, LEAD_UNIT_ADMIN, BUREAU, REVIEW_STAFF), move.action
         assert move.deadline is None or move.deadline in deadlines, move.action
     assert len(TRANSITIONS_BY_ACTION) == len(TRANSITIONS)
 
@@ -107,8 +108,12 @@ def test_states_counted_by_the_limits_are_those_alive_after_submission():
     assert {S.SUBMITTED, S.RETURNED, S.ENDORSED, S.ACCEPTED, S.AWARDED} <= active
 
 
-def test_only_return_needs_a_reason():
-    assert {move.action for move in TRANSITIONS if move.reason_required} == {"return"}
+def test_returning_and_declaring_ineligible_need_a_reason():
+    assert {move.action for move in TRANSITIONS if move.reason_required} == {
+        "return",
+        "bureau_return",
+        "reject",
+    }
 
 
 # --- check() against the table, without a database ---------------------------------------
@@ -119,6 +124,7 @@ ACTORS = {
     PI: User(pk=10, email="pi@example.test", role=Role.APPLICANT, organization_id=20),
     LEAD_UNIT_ADMIN: User(pk=11, email="admin@example.test", role=Role.UNIT_ADMIN, organization_id=20),
     BUREAU: User(pk=12, email="staff@example.test", role=Role.BUREAU_STAFF, province="CQ"),
+    REVIEW_STAFF: User(pk=16, email="admin@portal.test", role=Role.ADMIN),
 }
 STRANGERS = [
     User(pk=13, email="other-pi@example.test", role=Role.APPLICANT, organization_id=20),
@@ -153,7 +159,9 @@ def test_check_follows_the_table_on_any_sequence_of_moves(actions, stranger):
         application = unsaved(status)
         if status in move.sources:
             assert refusal(move, application, ACTORS[move.actor]) is None
-            assert refusal(move, application, stranger) == "actor"
+            # The review is joint: staff of the other province organise it too.
+            if not (move.actor == REVIEW_STAFF and stranger.role == Role.BUREAU_STAFF and stranger.is_active):
+                assert refusal(move, application, stranger) == "actor"
             status = move.target
         else:
             assert refusal(move, application, ACTORS[move.actor]) == "state"

@@ -18,7 +18,7 @@ from portal.jobs.services import job_create
 from portal.organizations.models import Organization
 from portal.validators import USCC_ALPHABET
 from reviews.models import Criterion
-from reviews.services import criteria_copy_default
+from reviews.services.rubric import criteria_copy_default
 from tests.factories import (
     CallFieldFactory,
     FundingCallFactory,

@@ -7,7 +7,7 @@ import pytest
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from reviews.models import Criterion
-from reviews.services import criteria_copy_default
+from reviews.services.rubric import criteria_copy_default
 from tests.factories import FundingCallFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Writes of the reviews app. So far: giving a call the default score rubric."""
+"""Giving a call the default score rubric of DOMAIN.md."""
 
 from django.db import transaction
 

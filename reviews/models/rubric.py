@@ -1,4 +1,4 @@
-"""What the bureaus and experts do after submission. So far: the call's score rubric."""
+"""The call's score rubric: one Criterion per line of the score sheet."""
 
 from decimal import Decimal
 

@@ -1,0 +1,1 @@
+"""The review API, one module per concern."""

@@ -1,0 +1,1 @@
+"""The pages of the review, one module per concern."""
