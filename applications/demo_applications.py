@@ -32,6 +32,8 @@ from applications.demo_applications_data import (
     ABSTRACT,
     ADMIN_ROSTER_START,
     AIMS,
+    AVOID_NAMES,
+    AVOID_REASONS,
     COMMON_INDICATORS,
     DEMO_APPLICANT_CQ,
     DEMO_APPLICANT_SC,
@@ -370,7 +372,32 @@ def application_data(
         "indicators": indicators,
         "milestones": milestones,
         "budget": budget_rows(plan, call, task.effective_cap, lead, partner),
+        "avoided_experts": avoided_experts(plan, units),
     }
+
+
+def avoided_experts(plan: AppPlan, units: dict[str, Organization]) -> list[dict]:
+    """Every fourth application names experts to avoid (回避专家), every eighth two of them:
+    people of a competing unit of the same field, so that the panel page has entries to match."""
+    if plan.number % 4 != 1:
+        return []
+    rivals = [
+        key
+        for side in FIELD_UNITS[plan.task.field]
+        for key in side
+        if key not in (plan.lead, plan.partner) and key in units
+    ]
+    if not rivals:
+        return []
+    count = 2 if plan.number % 8 == 1 else 1
+    return [
+        {
+            "name": pick(AVOID_NAMES, plan.number, k),
+            "unit": units[pick(rivals, plan.number, k)].name,
+            "reason": AVOID_REASONS[k % len(AVOID_REASONS)],
+        }
+        for k in range(count)
+    ]
 
 
 def tiny_pdf(text: str) -> bytes:

@@ -229,3 +229,7 @@ ADMIN_ROSTER_START = 700
 # The applicant logins of the demo (PEOPLE in demo_data): who plays what.
 DEMO_APPLICANT_CQ = "applicant.cq@demo.test"
 DEMO_APPLICANT_SC = "applicant.sc@demo.test"
+
+# Experts some demo applications ask to avoid (fictional people of competing units).
+AVOID_NAMES = ("欧阳明远", "司马静怡", "上官浩然", "诸葛清和")
+AVOID_REASONS = ("与本项目存在直接竞争关系", "")

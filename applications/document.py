@@ -114,6 +114,10 @@ def document_of(application: Application) -> dict[str, Any]:
             {"unit_uscc": b.unit_uscc, "category": b.category, "source": b.source, "amount": _money(b.amount)}
             for b in application.budget.all()
         ],
+        "avoided_experts": [
+            {"name": a.name, "unit": a.unit_name, "reason": a.reason}
+            for a in application.avoided_experts.all()
+        ],
         "attachments": [
             {
                 "kind": a.kind,
@@ -243,6 +247,7 @@ def rules_input(application: Application) -> tuple[rules.Doc, Any]:
         ),
         attachments=frozenset(a["kind"] for a in attachments),
         committed=document.get("integrity_committed_at") is not None,
+        avoided_experts=len(document.get("avoided_experts") or []),
     )
     if task is not None and task.call_id == call.pk:
         task.call = call  # the same call, already loaded: no query for the cap

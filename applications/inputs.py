@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import (
     Application,
+    AvoidedExpert,
     BudgetLine,
     GuideTask,
     Indicator,
@@ -26,6 +27,7 @@ from applications.models import (
     TeamMember,
     TeamRole,
 )
+from applications.rules import MAX_AVOIDED_EXPERTS
 from portal.accounts.models import IdType, User
 from portal.fields import (
     validate_id_number,
@@ -45,7 +47,10 @@ SCALARS = (
     "technical_route",
     "foundation",
 )
-ROW_SECTIONS = ("partners", "team", "indicators", "milestones", "budget")
+ROW_SECTIONS = ("partners", "team", "indicators", "milestones", "budget", "avoided_experts")
+# The page section of a row section whose data key differs from it (rows are named by the
+# key, ``avoided_experts[0].name``; the problem names the section the page shows).
+ROW_SECTION_PAGE = {"avoided_experts": "avoid"}
 SECTION_OF = {
     "guide_task": "basics",
     "title": "basics",
@@ -150,18 +155,26 @@ def _rows(data: dict[str, Any], section: str, out: Cleaned) -> list[dict] | None
     rows = data.get(section)
     if rows is None:
         return None
+    page = ROW_SECTION_PAGE.get(section, section)
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        out.error(section, section, _("Expected a list of rows."))
+        out.error(page, section, _("Expected a list of rows."))
         return None
     if len(rows) > 200:
-        out.error(section, section, _("At most 200 rows."))
+        out.error(page, section, _("At most 200 rows."))
         return None
     return rows
 
 
 def _check_row(
-    instance: models.Model, row: dict, names: list[str], section: str, index: int, out: Cleaned
+    instance: models.Model,
+    row: dict,
+    names: list[str],
+    section: str,
+    index: int,
+    out: Cleaned,
+    key: str = "",
 ) -> bool:
+    """``key`` names the rows in the paths when it differs from the page ``section``."""
     for name in names:
         value = row.get(name, "")
         if isinstance(value, str):
@@ -170,7 +183,7 @@ def _check_row(
     errors = _field_check(instance, names)
     for name, messages in errors.items():
         for message in messages:
-            out.error(section, f"{section}[{index}].{name}", message)
+            out.error(section, f"{key or section}[{index}].{name}", message)
     return not errors
 
 
@@ -343,12 +356,50 @@ def clean_budget(application: Application, rows: list[dict], out: Cleaned) -> li
     return result if ok else None
 
 
+def clean_avoided_experts(
+    application: Application, rows: list[dict], out: Cleaned
+) -> list[AvoidedExpert] | None:
+    """The experts the applicant asks not to review the application: at most three, each
+    with a name and a unit (matched against the pool by the bureau); the reason is optional."""
+    key, section = "avoided_experts", ROW_SECTION_PAGE["avoided_experts"]
+    if len(rows) > MAX_AVOIDED_EXPERTS:
+        out.error(
+            section,
+            key,
+            _("At most %(max)s experts to avoid may be named (%(count)s were given).")
+            % {"max": MAX_AVOIDED_EXPERTS, "count": len(rows)},
+        )
+        return None
+    result, ok = [], True
+    seen: set[tuple[str, str]] = set()
+    for index, row in enumerate(rows):
+        expert = AvoidedExpert(application=application, position=index)
+        # The document shows the unit as ``unit`` (like the team's rows); both are taken.
+        row = {**row, "unit_name": row.get("unit_name", row.get("unit", ""))}
+        fine = _check_row(expert, row, ["name", "unit_name", "reason"], section, index, out, key)
+        if fine:
+            same = (expert.name.casefold(), expert.unit_name.casefold())
+            if same in seen:
+                out.error(
+                    section,
+                    f"{key}[{index}].name",
+                    _("%(name)s of %(unit)s is listed twice.")
+                    % {"name": expert.name, "unit": expert.unit_name},
+                )
+                fine = False
+            seen.add(same)
+        ok = ok and fine
+        result.append(expert)
+    return result if ok else None
+
+
 CLEANERS = {
     "partners": clean_partners,
     "team": clean_team,
     "indicators": clean_indicators,
     "milestones": clean_milestones,
     "budget": clean_budget,
+    "avoided_experts": clean_avoided_experts,
 }
 
 

@@ -24,6 +24,7 @@ SECTION_LABELS: dict[str, Promise] = {
     "indicators": gettext_lazy("Performance indicators"),
     "milestones": gettext_lazy("Milestones"),
     "budget": gettext_lazy("Budget"),
+    "avoid": gettext_lazy("Experts to avoid"),
     "attachments": gettext_lazy("Attachments"),
     "commitment": gettext_lazy("Integrity commitment"),
 }
@@ -90,6 +91,9 @@ MESSAGES: dict[str, Promise] = {
         "%(unit)s receives government funds of the other side (%(side)s); each side funds its own units."
     ),
     "attachment_missing": gettext_lazy("The attachment “%(kind)s” is missing."),
+    "avoid_too_many": gettext_lazy(
+        "At most %(max)s experts to avoid may be named (the application names %(got)s)."
+    ),
 }
 
 

@@ -21,9 +21,13 @@ SECTIONS = (
     "indicators",
     "milestones",
     "budget",
+    # Optional (no required content, so always complete): experts the applicant asks to avoid.
+    "avoid",
     "attachments",
     "commitment",
 )
+# At most this many experts to avoid (回避专家) per application.
+MAX_AVOIDED_EXPERTS = 3
 
 GOVERNMENT_SOURCES = {"sc_gov": "SC", "cq_gov": "CQ"}
 REQUIRED_ATTACHMENTS = ("proposal", "pi_commitment", "unit_commitment", "agreement")
@@ -105,6 +109,7 @@ class Doc:
     budget: tuple[BudgetCell, ...] = ()
     attachments: frozenset[str] = frozenset()
     committed: bool = False
+    avoided_experts: int = 0  # how many experts to avoid are named
     extra: dict = field(default_factory=dict)
 
 
@@ -332,6 +337,20 @@ def _attachments(doc: Doc) -> list[Finding]:
     ]
 
 
+def _avoid(doc: Doc) -> list[Finding]:
+    # The inputs refuse a fourth row; this catches rows written another way (admin, import).
+    if doc.avoided_experts > MAX_AVOIDED_EXPERTS:
+        return [
+            Finding(
+                "avoid",
+                "avoided_experts",
+                "avoid_too_many",
+                _p(max=MAX_AVOIDED_EXPERTS, got=doc.avoided_experts),
+            )
+        ]
+    return []
+
+
 def _commitment(doc: Doc) -> list[Finding]:
     return [] if doc.committed else [Finding("commitment", "integrity_commitment", "required")]
 
@@ -347,6 +366,7 @@ def problems(doc: Doc, cap: Decimal | None = None) -> list[Finding]:
         *_indicators(doc),
         *_milestones(doc),
         *_budget(doc, doc.call.cap if cap is None else cap),
+        *_avoid(doc),
         *_attachments(doc),
         *_commitment(doc),
     ]

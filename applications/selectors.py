@@ -84,6 +84,7 @@ def _with_parts(queryset: QuerySet) -> QuerySet:
         "indicators",
         "milestones",
         "budget",
+        "avoided_experts",
         "attachments",
     )
 

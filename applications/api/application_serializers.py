@@ -106,6 +106,16 @@ class BudgetRowSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY, help_text=gettext_lazy("Amount in yuan."))
 
 
+class AvoidedExpertRowSerializer(serializers.Serializer):
+    """An expert the applicant asks not to review the application (at most three)."""
+
+    name = serializers.CharField(max_length=100)
+    unit = serializers.CharField(
+        max_length=200, help_text=gettext_lazy("The expert's unit; the pool is matched on name and unit.")
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
 class AttachmentRowSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AttachmentKind.choices)
     partner_uscc = serializers.CharField(help_text=gettext_lazy("For partner_form: the partner unit's USCC."))
@@ -166,6 +176,9 @@ class ApplicationDocumentSerializer(serializers.Serializer):
     indicators = IndicatorRowSerializer(many=True)
     milestones = MilestoneRowSerializer(many=True)
     budget = BudgetRowSerializer(many=True)
+    avoided_experts = AvoidedExpertRowSerializer(
+        many=True, help_text=gettext_lazy("Experts the applicant asks to avoid (回避专家), at most three.")
+    )
     attachments = AttachmentRowSerializer(many=True)
     integrity_committed_at = serializers.DateTimeField(allow_null=True)
 
@@ -281,6 +294,12 @@ class ApplicationChangeSerializer(VersionSerializer):
     indicators = IndicatorRowSerializer(many=True, required=False)
     milestones = MilestoneRowSerializer(many=True, required=False)
     budget = BudgetRowSerializer(many=True, required=False)
+    avoided_experts = AvoidedExpertRowSerializer(
+        many=True,
+        required=False,
+        max_length=rules.MAX_AVOIDED_EXPERTS,
+        help_text=gettext_lazy("At most three; the list replaces the one stored ([] removes them all)."),
+    )
 
 
 class AttachmentUploadSerializer(VersionSerializer):

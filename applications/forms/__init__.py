@@ -7,7 +7,7 @@ same rules the API applies) and answers errors by path (``team[2].id_number``); 
 Two things are checked here because the service never sees them as typed: the budget's
 amounts in 万元 (the service takes yuan) and a registered partner typed by code or name.
 
-Row sections (partners, team, indicators, milestones) are formsets that work without
+Row sections (partners, team, indicators, milestones, experts to avoid) are formsets that work without
 script: the stored rows, two empty rows (ignored while empty) and a "remove" box per row.
 """
 
@@ -15,7 +15,13 @@ from typing import Any
 
 from applications.forms.budget import BudgetEditor
 from applications.forms.common import EXTRA_ROWS, ErrorItem
-from applications.forms.rows import IndicatorsEditor, MilestonesEditor, PartnersEditor, TeamEditor
+from applications.forms.rows import (
+    AvoidedExpertsEditor,
+    IndicatorsEditor,
+    MilestonesEditor,
+    PartnersEditor,
+    TeamEditor,
+)
 from applications.forms.scalars import BasicsForm, ContentForm, ScalarEditor
 from applications.models import Application
 
@@ -29,6 +35,7 @@ EDITORS: dict[str, Any] = {
     "indicators": IndicatorsEditor,
     "milestones": MilestonesEditor,
     "budget": BudgetEditor,
+    "avoid": AvoidedExpertsEditor,
 }
 
 

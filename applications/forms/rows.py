@@ -1,5 +1,6 @@
-"""The row sections (partners, team, indicators, milestones) as formsets that work without
-script: the stored rows, empty rows (ignored while empty) and a "remove" box per row."""
+"""The row sections (partners, team, indicators, milestones, experts to avoid) as formsets
+that work without script: the stored rows, empty rows (ignored while empty) and a "remove"
+box per row."""
 
 from typing import Any
 
@@ -26,6 +27,7 @@ from applications.models import (
     TeamRole,
 )
 from applications.problems import Problem
+from applications.rules import MAX_AVOIDED_EXPERTS
 from portal.accounts.models import IdType
 from portal.choices import Province
 from portal.organizations.models import Organization
@@ -162,6 +164,19 @@ class MilestoneForm(RowForm):
     required_fields = ("from_month", "to_month", "content")
 
 
+class AvoidedExpertForm(RowForm):
+    name = text_field(pgettext_lazy("person", "Name"), max_length=100)
+    unit = text_field(
+        gettext_lazy("Unit"),
+        max_length=200,
+        help_text=gettext_lazy("The full name of the expert's unit, as registered."),
+    )
+    reason = text_field(gettext_lazy("Reason (optional)"), max_length=300)
+    content_fields = ("name", "unit", "reason")
+    required_fields = ("name", "unit")
+    field_names = {"unit_name": "unit"}
+
+
 class RowFormSet(forms.BaseFormSet):
     """The remove box is labelled for what it does; the leader's row has none."""
 
@@ -198,6 +213,7 @@ ROW_TITLES = {
     "team": gettext_lazy("Team member %(n)s"),
     "indicators": gettext_lazy("Indicator %(n)s"),
     "milestones": gettext_lazy("Milestone %(n)s"),
+    "avoid": gettext_lazy("Expert to avoid %(n)s"),
 }
 
 
@@ -205,6 +221,8 @@ class RowsEditor:
     """A list section: replaced as a whole by the service, and only when every row is valid."""
 
     section = ""
+    # The rows' name for the service, where it differs from the page's section code.
+    key = ""
     form_class: type = RowForm
 
     def __init__(self, application: Application, data: Any = None, extra: int = EXTRA_ROWS) -> None:
@@ -217,6 +235,10 @@ class RowsEditor:
         # For each row sent to the service, the index of its form.
         self.index: list[int] = []
         self.rows: list[dict[str, Any]] = []
+
+    @property
+    def data_key(self) -> str:
+        return self.key or self.section
 
     def initial_rows(self, application: Application) -> list[dict[str, Any]]:
         raise NotImplementedError
@@ -247,14 +269,14 @@ class RowsEditor:
         self.rows = [form.to_row() for _i, form in sending]
         if any(form.errors for _i, form in sending):
             return None
-        return {self.section: self.rows}
+        return {self.data_key: self.rows}
 
     def check(self, application: Application) -> None:
         """Held back by an error of one row: check the others too, without saving, so that
         every error shows at once."""
         if not self.index:
             return
-        cleaned = inputs.clean(application, {self.section: self.rows})
+        cleaned = inputs.clean(application, {self.data_key: self.rows})
         self.place(
             [Problem(section, path, "invalid", message) for section, path, message in cleaned.errors], True
         )
@@ -262,7 +284,7 @@ class RowsEditor:
     def place(self, problems: list[Problem], only_new: bool = False) -> None:
         for problem in problems:
             match = PATH.match(problem.field)
-            if not match or match["section"] != self.section or int(match["index"]) >= len(self.index):
+            if not match or match["section"] != self.data_key or int(match["index"]) >= len(self.index):
                 self.top_errors.append(problem.message)
                 continue
             form = self.formset.forms[self.index[int(match["index"])]]
@@ -448,3 +470,27 @@ class MilestonesEditor(RowsEditor):
             {"from_month": m.from_month, "to_month": m.to_month, "content": m.content}
             for m in application.milestones.all()
         ]
+
+
+class AvoidedExpertsEditor(RowsEditor):
+    """At most three rows: the page offers as many empty rows as are left; more sent by hand
+    are refused by the service with a message naming the rule."""
+
+    section = "avoid"
+    key = "avoided_experts"
+    form_class = AvoidedExpertForm
+
+    def __init__(self, application: Application, data: Any = None, extra: int = EXTRA_ROWS) -> None:
+        super().__init__(application, data, extra)
+        if extra:
+            stored = self.formset.initial_form_count()
+            self.formset.extra = max(0, MAX_AVOIDED_EXPERTS - stored)
+
+    def initial_rows(self, application: Application) -> list[dict[str, Any]]:
+        return [
+            {"name": a.name, "unit": a.unit_name, "reason": a.reason}
+            for a in application.avoided_experts.all()
+        ]
+
+    def context(self) -> dict[str, Any]:
+        return {**super().context(), "max_rows": MAX_AVOIDED_EXPERTS}
