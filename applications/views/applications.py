@@ -50,17 +50,20 @@ NEXT_STEPS: dict[str, Promise] = {
         "returns it to you with a reason, before the units' endorsement deadline."
     ),
     S.RETURNED: gettext_lazy(
-        "Your unit returned the application (the reason is in the history below). Change what is asked "
-        "and submit it again before the applicants' deadline."
+        "Your unit returned the application for revision (its reason is shown here and in the history "
+        "below). Change what is asked and submit it again before the deadline below; your unit then "
+        "checks it again."
     ),
     S.ENDORSED: gettext_lazy(
         "Your unit endorsed the application. The bureau now makes the formal check and accepts it for "
         "expert review."
     ),
-    S.ACCEPTED: gettext_lazy("The bureau accepted the application; experts will review it."),
+    S.ACCEPTED: gettext_lazy(
+        "The bureau accepted the application after its formal check; experts will review it."
+    ),
     S.INELIGIBLE: gettext_lazy(
-        "The bureau found the application ineligible in the formal check (the reason is in the history "
-        "below)."
+        "The bureau found the application ineligible in its formal check (the bureau's reason is shown "
+        "here and in the history below). It takes no further part in the call."
     ),
     S.UNDER_REVIEW: gettext_lazy("Experts are reviewing the application."),
     S.REVIEWED: gettext_lazy("The expert review is finished; the two bureaus decide together."),
@@ -71,6 +74,18 @@ NEXT_STEPS: dict[str, Promise] = {
     S.NOT_FUNDED: gettext_lazy("The project was not funded in this call."),
     S.WITHDRAWN: gettext_lazy("The application was withdrawn; it takes no further part in the call."),
 }
+
+# What happens next after a particular move, where the status alone does not say it: a
+# return by the bureau (formal check) reads differently from a return by the unit.
+NEXT_STEPS_AFTER: dict[str, Promise] = {
+    "bureau_return": gettext_lazy(
+        "The bureau returned the application for revision after its formal check (the bureau's reason "
+        "is shown here and in the history below). Change what is asked and submit it again before the "
+        "deadline below; your unit must then endorse it again before the same deadline."
+    ),
+}
+# The bureau's moves of the formal check: their reason is the bureau's, shown at the top.
+BUREAU_MOVES = frozenset({"accept", "bureau_return", "reject"})
 
 MOVE_LABELS: dict[str, Promise] = {
     "submit": gettext_lazy("Submit"),
@@ -289,11 +304,17 @@ def detail_context(
         getattr(user, "role", None) == Role.UNIT_ADMIN and user.organization_id == application.lead_unit_id
     )
     timeline = timeline_of(application)
-    # Why it came back: the reason of the move that put it in this state, shown at the top.
+    # Why it came back (or what the bureau said): the reason of the move that put it in this
+    # state, shown at the top. The move's code says who made it (unit or bureau).
     last = timeline[-1] if timeline else None
+    last_move = last.action.removeprefix("application.") if last else ""
+    by_bureau = last_move in BUREAU_MOVES
     latest_reason = (
-        last if last and last.reason and application.status in (S.RETURNED, S.INELIGIBLE) else None
+        last
+        if last and last.reason and (application.status in (S.RETURNED, S.INELIGIBLE) or by_bureau)
+        else None
     )
+    next_step = NEXT_STEPS_AFTER.get(last_move) or NEXT_STEPS.get(application.status, "")
     submissions = [
         SubmissionRow(
             s.number,
@@ -307,7 +328,15 @@ def detail_context(
     return {
         "application": application,
         "status_label": status_label_for(user, application.status),
-        "next_step": NEXT_STEPS.get(application.status, "") if team else "",
+        "next_step": next_step if team else "",
+        "decided_by_bureau": by_bureau,
+        "returned_by": ("bureau" if by_bureau else "unit") if application.status == S.RETURNED else "",
+        # A returned application may be submitted again until the units' deadline (the table's rule).
+        "resubmit_deadline": (
+            workflow.deadline_of(workflow.TRANSITIONS_BY_ACTION["submit"], application)
+            if application.status == S.RETURNED
+            else None
+        ),
         "is_team": team,
         "is_unit_admin": is_unit_admin,
         "editable": editable,
