@@ -134,10 +134,10 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.WITHDRAWN,
         PI,
     ),
-    # The formal check (形式审查) by the bureau of the lead unit's province. A return must leave
-    # the team and its unit time to submit and endorse again, so it ends with the units'
-    # deadline.
-    Transition("accept", frozenset({S.ENDORSED}), S.ACCEPTED, BUREAU),
+    # The formal check (形式审查) by the bureau of the lead unit's province, until the bureaus'
+    # acceptance deadline (when the call sets one). A return must leave the team and its unit
+    # time to submit and endorse again, so it ends with the units' deadline.
+    Transition("accept", frozenset({S.ENDORSED}), S.ACCEPTED, BUREAU, deadline="acceptance_deadline"),
     Transition(
         "bureau_return",
         frozenset({S.ENDORSED}),
@@ -146,7 +146,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         reason_required=True,
         deadline="endorse_deadline",
     ),
-    Transition("reject", frozenset({S.ENDORSED}), S.INELIGIBLE, BUREAU, reason_required=True),
+    Transition(
+        "reject",
+        frozenset({S.ENDORSED}),
+        S.INELIGIBLE,
+        BUREAU,
+        reason_required=True,
+        deadline="acceptance_deadline",
+    ),
     # The expert review: experts assigned, every review submitted, a review reopened.
     Transition("review_start", frozenset({S.ACCEPTED}), S.UNDER_REVIEW, REVIEW_STAFF),
     Transition("review_finish", frozenset({S.UNDER_REVIEW}), S.REVIEWED, REVIEW_STAFF),

@@ -382,3 +382,26 @@ def test_bad_input_names_its_field_and_writes_nothing(decision, reason, field):
     assert refused.value.field == field
     assert status_of(application) == "endorsed"
     assert not FormalCheck.objects.exists()
+
+
+def test_the_bureau_decides_until_its_acceptance_deadline_and_not_after():
+    application = make_endorsed_application()
+    FundingCall.objects.filter(pk=application.call_id).update(
+        acceptance_deadline=application.call.endorse_deadline + timedelta(days=1)
+    )
+    application = Application.objects.get(pk=application.pk)
+    staff = make_staff("CQ")
+    FundingCall.objects.filter(pk=application.call_id).update(
+        opens_at=timezone.now() - timedelta(days=60),
+        submit_deadline=timezone.now() - timedelta(days=30),
+        endorse_deadline=timezone.now() - timedelta(days=20),
+        acceptance_deadline=timezone.now() - timedelta(days=1),
+    )
+    application = Application.objects.get(pk=application.pk)
+
+    with translation.override("en"), pytest.raises(FormalCheckError) as refused:
+        formal_check_decide(application=application, decision="accept", reason="", by=staff)
+
+    assert "deadline" in refused.value.message
+    assert Application.objects.get(pk=application.pk).status == "endorsed"
+    assert not FormalCheck.objects.filter(application=application).exists()
