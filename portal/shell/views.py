@@ -20,6 +20,7 @@ from applications.workflow import STATES
 from portal.accounts.roles import Role
 from portal.redirects import safe_next
 from portal.shell.navigation import optional_url
+from reviews.selectors.workspace import assignment_counts
 
 HOME_TEMPLATES = {
     Role.APPLICANT: "shell/home_applicant.html",
@@ -70,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["province_calls"] = [(call, call.budget_of(user.province)) for call in calls]
     elif role == Role.REVIEWER:
         context["review_calls"] = selectors.calls_in_status(CallStatus.REVIEW)
+        context["assignment_counts"] = assignment_counts(user)
     elif role == Role.ADMIN:
         context["audit_url"] = optional_url("admin:audit_auditevent_changelist")
         context["calls_admin_url"] = optional_url("admin:applications_fundingcall_changelist")

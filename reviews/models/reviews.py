@@ -54,7 +54,9 @@ class Score(models.Model):
     criterion = models.ForeignKey(
         Criterion, verbose_name=_("criterion"), on_delete=models.PROTECT, related_name="scores"
     )
-    points = models.DecimalField(_("points"), max_digits=5, decimal_places=2)
+    # Empty on a draft where the expert commented on a criterion before scoring it; a submitted
+    # review has points for every criterion of the rubric.
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=2, null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
 
     class Meta:
