@@ -41,6 +41,7 @@ from reviews.models import (
 )
 from reviews.models.reviews import ReviewStatus
 from reviews.permissions import can_manage_review
+from reviews.services.reviewing import review_finish_if_complete
 
 logger = logging.getLogger(__name__)
 
@@ -472,7 +473,7 @@ def assignment_add(
         # Lock order: call, application, expert (as the solver's save: call first).
         FundingCall.objects.select_for_update().filter(pk=application.call_id).first()
         application = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
-        if application.status not in IN_REVIEW:
+        if application.status not in (*IN_REVIEW, ApplicationStatus.REVIEWED):
             raise AssignmentError(
                 _(
                     "Experts are assigned only to accepted applications under review; this one is “%(status)s”."
@@ -539,6 +540,9 @@ def assignment_add(
         )
         if application.status == ApplicationStatus.ACCEPTED:
             transition(application=application, action="review_start", by=by)
+        elif application.status == ApplicationStatus.REVIEWED:
+            # A new panel member has a review to write: the application is under review again.
+            transition(application=application, action="review_reopen", by=by)
     return assignment
 
 
@@ -580,3 +584,5 @@ def assignment_remove(*, assignment: Assignment, by: Any, reason: str) -> None:
         # The draft review and its scores are deleted with it (cascade).
         current.delete()
         audit_record(actor=by, action="assignment.remove", obj=current.application, reason=reason, data=data)
+        # The others may all have submitted already: then the review of the application is done.
+        review_finish_if_complete(current.application_id)

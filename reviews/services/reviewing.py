@@ -473,11 +473,11 @@ def review_save(
             },
         )
         if submit:
-            _finish_if_complete(application.pk)
+            review_finish_if_complete(application.pk)
     return review
 
 
-def _finish_if_complete(application_id: int) -> None:
+def review_finish_if_complete(application_id: int) -> None:
     """Move the application on (under_review → reviewed) when every live assignment has a
     submitted review and there are at least the call's number of experts."""
     application = (

@@ -494,3 +494,37 @@ def test_a_database_error_in_process_fails_the_run_instead_of_raising(monkeypatc
     run = assignment_run_start(call=call, by=make_staff(), wait=True)
 
     assert run.status == "failed" and "server closed the connection" in run.error
+
+
+def test_an_expert_added_to_a_reviewed_application_puts_it_under_review_again():
+    from applications.models import Application
+
+    call = make_call_with_rubric()
+    application = make_accepted_application(call, status="reviewed")
+    expert = make_expert("SC")
+    staff = make_staff("CQ")
+
+    assignment_add(application=application, reviewer=expert, by=staff)
+
+    assert Application.objects.get(pk=application.pk).status == "under_review"
+
+
+def test_removing_the_last_expert_who_had_not_submitted_finishes_the_review():
+    from applications.models import Application
+    from reviews.models import Assignment, AssignmentStatus, Review, ReviewStatus
+
+    call = make_call_with_rubric(reviewers_per_application=3, min_reviewers_per_province=1)
+    application = make_accepted_application(call, status="under_review")
+    experts = [make_expert(p) for p in ("SC", "CQ", "SC", "CQ")]
+    assignments = [
+        Assignment.objects.create(
+            application=application, reviewer=e, source="manual", status=AssignmentStatus.DECLARED
+        )
+        for e in experts
+    ]
+    for assignment in assignments[:3]:
+        Review.objects.create(assignment=assignment, status=ReviewStatus.SUBMITTED, total=80)
+
+    assignment_remove(assignment=assignments[3], by=make_staff("SC"), reason="不再参加")
+
+    assert Application.objects.get(pk=application.pk).status == "reviewed"
