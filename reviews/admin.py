@@ -1,10 +1,16 @@
-"""The score rubric in the admin: criteria on their own list (filtered by call) and as an
-inline on the call's page, with an action that gives calls the default rubric.
+"""The review in the admin: the score rubric (criteria on their own list, filtered by call, and
+as an inline on the call's page, with an action that gives calls the default rubric) and the
+expert pool are edited here, audited; formal checks, conflicts, assignment runs, assignments
+and reviews are shown read-only, since they change only through their services (state,
+rules, audit, emails).
 
 The call's admin is defined by the applications app; this module extends it rather than
 the other way round, because ``applications`` never imports ``reviews``.
 """
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -13,8 +19,19 @@ from django.utils.translation import ngettext
 
 from applications.admin import FundingCallAdmin
 from applications.models import FundingCall
-from portal.audit.admin import AuditedModelAdmin
-from reviews.models import Criterion
+from portal.accounts.models import User
+from portal.accounts.roles import Role
+from portal.audit.admin import AuditedModelAdmin, ReadOnlyModelAdmin
+from reviews.models import (
+    Assignment,
+    AssignmentRun,
+    Conflict,
+    Criterion,
+    FormalCheck,
+    Review,
+    ReviewerProfile,
+    Score,
+)
 from reviews.services.rubric import criteria_copy_default
 
 
@@ -57,3 +74,109 @@ class CriterionAdmin(AuditedModelAdmin):
     list_select_related = ("call",)
     autocomplete_fields = ("call",)
     ordering = ("call", "position")
+
+
+# --- The expert pool: editable; everything else of the review only through its services ----
+
+
+@admin.register(ReviewerProfile)
+class ReviewerProfileAdmin(AuditedModelAdmin):
+    audit_prefix = "reviewer"
+    list_display = ("__str__", "email", "province", "organization", "title", "max_load", "active")
+    list_editable = ("max_load", "active")
+    list_filter = ("province", "active", "fields")
+    search_fields = ("user__full_name", "user__email", "organization__name", "organization__uscc")
+    list_select_related = ("user", "organization")
+    autocomplete_fields = ("user", "organization")
+    fields = ("user", "province", "organization", "fields", "title", "max_load", "active", "created_at")
+    readonly_fields = ("created_at",)
+    ordering = ("province", "user__full_name")
+
+    @admin.display(description=_("email address"), ordering="user__email")
+    def email(self, obj: ReviewerProfile) -> str:
+        return obj.user.email
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            # A profile belongs to an expert account; other roles sign in for other work.
+            kwargs["queryset"] = User.objects.filter(role=Role.REVIEWER)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "fields":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(FormalCheck)
+class FormalCheckAdmin(ReadOnlyModelAdmin):
+    list_display = ("application", "decision", "decided_by", "decided_at")
+    list_filter = ("decision", "application__province", "application__call")
+    search_fields = ("application__title", "reason")
+    list_select_related = ("application", "decided_by")
+    date_hierarchy = "decided_at"
+
+
+@admin.register(Conflict)
+class ConflictAdmin(ReadOnlyModelAdmin):
+    list_display = ("application", "reviewer", "source", "created_by", "created_at")
+    list_filter = ("source", "application__call")
+    search_fields = ("application__title", "reviewer__user__full_name", "reviewer__user__email", "reason")
+    list_select_related = ("application", "reviewer__user", "reviewer__organization", "created_by")
+
+
+@admin.register(AssignmentRun)
+class AssignmentRunAdmin(ReadOnlyModelAdmin):
+    list_display = (
+        "id",
+        "call",
+        "seed",
+        "status",
+        "dry_run",
+        "optimal",
+        "objective",
+        "applications",
+        "assigned",
+        "created_by",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("call", "status", "dry_run")
+    list_select_related = ("call", "created_by")
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyModelAdmin):
+    list_display = ("application", "reviewer", "source", "status", "run", "created_by", "created_at")
+    list_filter = ("status", "source", "application__call")
+    search_fields = ("application__title", "reviewer__user__full_name", "reviewer__user__email")
+    list_select_related = ("application", "reviewer__user", "reviewer__organization", "run", "created_by")
+
+
+class ScoreInline(_ReadOnlyInline):
+    model = Score
+    fields = ("criterion", "points", "comment")
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyModelAdmin):
+    list_display = ("assignment", "expert", "status", "recommendation", "total", "version", "submitted_at")
+    list_filter = ("status", "recommendation", "assignment__application__call")
+    search_fields = ("assignment__application__title", "assignment__reviewer__user__full_name")
+    list_select_related = ("assignment__application", "assignment__reviewer__user")
+    inlines = (ScoreInline,)
+
+    @admin.display(description=_("expert"), ordering="assignment__reviewer__user__full_name")
+    def expert(self, obj: Review) -> str:
+        return obj.assignment.reviewer.user.full_name
