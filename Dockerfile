@@ -1,4 +1,15 @@
 # syntax=docker/dockerfile:1
+
+# Browser assets from npm (Chart.js for the ranking charts) with the exact versions of
+# package-lock.json, built in a throwaway stage: the image gets their files, not Node.js.
+FROM python:3.13-slim-bookworm AS assets
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 # The portal's one image: gunicorn serves the web, and the same image runs the Celery worker
 # and beat (see docker-compose.yml). WeasyPrint prints Chinese PDFs with Pango, HarfBuzz's
 # subsetting library (without libharfbuzz-subset0 one notice takes ~20 s instead of ~0.5 s)
@@ -33,6 +44,8 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 COPY . .
+# Before collectstatic: portal/settings.py adds this directory to STATICFILES_DIRS when present.
+COPY --from=assets /assets/node_modules/chart.js/dist ./node_modules/chart.js/dist
 
 # Static files (hashed names, compressed, served by WhiteNoise) and the compiled translation
 # catalogues are built into the image. The secret key below only lets production settings

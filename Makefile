@@ -17,15 +17,15 @@ FIND_PYTHON = for c in "$$PYTHON" python3.13 python3.12 python3.14 python3 \
 PDF_PACKAGES     := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig
 BROWSER_PACKAGES := chromium poppler-utils
 
-.PHONY: run test lint format bench screenshots messages system-packages browser-packages venv clean
+.PHONY: run test lint format bench screenshots messages system-packages browser-packages npm-packages venv clean
 
-run: $(VENV)/.stamp-runtime messages system-packages
+run: $(VENV)/.stamp-runtime messages system-packages npm-packages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Portal: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.stamp-test messages system-packages browser-packages
+test: $(VENV)/.stamp-test messages system-packages browser-packages npm-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.stamp-test
@@ -37,7 +37,7 @@ format: $(VENV)/.stamp-test
 	$(VENV)/bin/ruff format .
 
 # The README's screenshots, taken by the browser tests from the running portal.
-screenshots: $(VENV)/.stamp-test messages system-packages browser-packages
+screenshots: $(VENV)/.stamp-test messages system-packages browser-packages npm-packages
 	SCREENSHOTS=docs $(PY) -m pytest -q tests/browser
 
 bench: $(VENV)/.stamp-test
@@ -72,6 +72,22 @@ system-packages:
 
 browser-packages:
 	@$(MAKE) --no-print-directory _debian PKGS="$(BROWSER_PACKAGES)" WHAT="browser tests"
+
+# Browser assets from npm (Chart.js for the ranking charts), served as static files, never from
+# a CDN: `npm ci` installs the exact versions of package-lock.json, again only when it changes
+# (or node_modules is gone). Without npm: Debian's nodejs and npm when root, else what to install.
+NPM_STAMP := node_modules/.stamp-npm
+
+npm-packages: $(NPM_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory _debian PKGS="nodejs npm" WHAT="the ranking charts (Chart.js from npm)"
+	@command -v npm >/dev/null || { \
+	  echo "npm is missing: it installs Chart.js for the ranking charts (package.json)."; \
+	  echo "Install Node.js with npm (Debian/Ubuntu: sudo apt-get install nodejs npm), then run make again."; \
+	  exit 1; }
+	npm ci --omit=dev --no-audit --no-fund
+	@touch $@
 
 _debian:
 	@missing=""; for p in $(PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \

@@ -185,6 +185,10 @@ if DEBUG:
     # WhiteNoise looks for it at start; in development it stays empty (runserver serves static).
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Chart.js from npm (package.json; `make` runs `npm ci`), served as vendor/chart.js/…, never
+# from a CDN. Only when installed: a missing directory is a warning, which fails `check --deploy`.
+if (BASE_DIR / "node_modules" / "chart.js" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
