@@ -232,6 +232,23 @@ def sheet_for(assignment: Assignment, criteria: list[Criterion]) -> tuple[dict[s
     return points, "创新性不足，技术路线可行性论证不充分，不建议资助。", Recommendation.DO_NOT_FUND
 
 
+def review_as_demo_expert(assignment: Assignment, criteria: list[Criterion]) -> None:
+    """The assigned expert declares no conflict (unless done) and submits the demo's sheet."""
+    expert = assignment.reviewer.user
+    if assignment.status == AssignmentStatus.ASSIGNED:
+        assignment = assignment_declare(assignment=assignment, by=expert, no_conflict=True)
+    points, comment, recommendation = sheet_for(assignment, criteria)
+    review_save(
+        assignment=assignment,
+        by=expert,
+        points=points,
+        comments={},
+        comment=comment,
+        recommendation=recommendation,
+        submit=True,
+    )
+
+
 def seed_reviews(call: FundingCall) -> int:
     """Every assignment of the call, declared and scored by its expert; the number submitted now."""
     criteria = list(Criterion.objects.filter(call=call).order_by("position"))
@@ -248,19 +265,7 @@ def seed_reviews(call: FundingCall) -> int:
     for assignment in assignments:
         if assignment.pk % OPEN_EVERY == 0:
             continue
-        expert = assignment.reviewer.user
-        if assignment.status == AssignmentStatus.ASSIGNED:
-            assignment = assignment_declare(assignment=assignment, by=expert, no_conflict=True)
-        points, comment, recommendation = sheet_for(assignment, criteria)
-        review_save(
-            assignment=assignment,
-            by=expert,
-            points=points,
-            comments={},
-            comment=comment,
-            recommendation=recommendation,
-            submit=True,
-        )
+        review_as_demo_expert(assignment, criteria)
         submitted += 1
     return submitted
 

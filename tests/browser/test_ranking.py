@@ -7,7 +7,6 @@ from django.contrib.staticfiles import finders
 from pytest_django.live_server_helper import LiveServer
 
 from reviews.views.ranking import CHART_JS
-from tests.browser.conftest import browser  # noqa: F401 — the module's Chromium
 from tests.browser.pages import DEMO_PASSWORD, DESKTOP, PHONE, fits_the_screen, new_page, shoot, sign_in
 from tests.conftest import need
 from tests.reviews.factories import make_staff
@@ -26,7 +25,7 @@ def ranking_url(transactional_db: None, live_server: LiveServer) -> str:
     return f"{live_server.url}/review/calls/{call.pk}/ranking/"
 
 
-def test_staff_see_the_ranking_with_both_charts_drawn(browser, ranking_url):  # noqa: F811
+def test_staff_see_the_ranking_with_both_charts_drawn(browser, ranking_url):
     base = ranking_url.split("/review/")[0]
     page, problems = new_page(browser, DESKTOP)
     sign_in(page, base, "ranking.staff@example.test")
