@@ -103,7 +103,7 @@ def test_a_call_goes_from_formal_check_through_the_experts_to_the_ranking(browse
     page.get_by_role("link", name="我的评审").first.click()
     page.get_by_role("link", name=TITLES[0]).first.click()
     expect(page.locator("main")).not_to_contain_text("技术路线")
-    page.check("#id_agree")
+    page.check("#declare-agree")
     page.get_by_role("button", name="声明并打开申报书").click()
     expect(page.locator("main")).to_contain_text(TITLES[0])
     points = {
@@ -114,13 +114,13 @@ def test_a_call_goes_from_formal_check_through_the_experts_to_the_ranking(browse
         "results": "17",
     }
     for code, value in points.items():
-        page.fill(f"#id_points_{code}", value)
-    page.fill("#id_comment_innovation", "面向川渝基层医疗的协同诊断，创新性突出。")
-    page.fill("#id_comment", "建议资助；考核指标可再量化。")
+        page.fill(f"#review-points_{code}", value)
+    page.fill("#review-comment_innovation", "面向川渝基层医疗的协同诊断，创新性突出。")
+    page.fill("#review-comment", "建议资助；考核指标可再量化。")
     page.locator("input[name=recommendation][value=fund]").check()
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator("main")).to_contain_text("79")  # the weighted total of five criteria so far
-    page.fill("#id_points_budget", "8")
+    page.fill("#review-points_budget", "8")
     shoot(page, "review-sheet.png", full_page=True)
     page.locator("summary", has_text="提交评审意见").click()
     page.get_by_role("button", name="立即提交评审意见").click()
