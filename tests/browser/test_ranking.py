@@ -46,7 +46,6 @@ def test_staff_see_the_ranking_with_both_charts_drawn(browser, ranking_url):
             canvas,
         )
         assert painted, canvas
-    shoot(page, "ranking-desktop.png", full_page=True)
     assert problems.messages == []
 
     phone, phone_problems = new_page(browser, PHONE)
