@@ -143,5 +143,13 @@ def test_a_call_goes_from_formal_check_through_the_experts_to_the_ranking(browse
     page.wait_for_selector("html.ranking-charts-drawn")
     shoot(page, "ranking.png", full_page=True)
     assert Application.objects.get(pk=target.pk).status == "reviewed"
+
+    # On a phone, with the 32 long guide-task titles of the demo call in the filter.
+    phone_staff, staff_problems = new_page(browser, PHONE)
+    sign_in(phone_staff, demo, STAFF)
+    phone_staff.goto(f"{demo}/review/calls/{call.pk}/ranking/")
+    phone_staff.wait_for_selector("html.ranking-charts-drawn")
+    assert fits_the_screen(phone_staff)
+    assert staff_problems.messages == []
     assert not Assignment.objects.filter(Q(application=target), ~Q(review__status="submitted")).exists()
     assert problems.messages == []
