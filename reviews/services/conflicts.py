@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from applications.models import Application, FundingCall
 from portal.audit.services import audit_record
 from portal.fields import validate_no_control_characters
-from reviews.models import Conflict, ConflictSource, ReviewerProfile
+from reviews.models import Assignment, AssignmentStatus, Conflict, ConflictSource, ReviewerProfile
 from reviews.permissions import can_manage_review
 from reviews.selectors.conflicts import (
     REMOVABLE_SOURCES,
@@ -135,6 +135,18 @@ def conflict_record(
         existing = Conflict.objects.filter(application=application, reviewer=reviewer, source=source).first()
         if existing is not None:
             return existing
+        if source != ConflictSource.DECLARED and _on_the_panel(application, reviewer):
+            # A conflict found after the draw: the expert leaves the panel first (with a reason,
+            # a submitted review reopened first), so that no review by a conflicted expert stays.
+            raise ConflictError(
+                _(
+                    "%(name)s is on the panel of this application. Take them off the panel first "
+                    "(with a reason), then record the conflict."
+                )
+                % {"name": reviewer.user.full_name},
+                "on_panel",
+                "reviewer",
+            )
         try:
             # A savepoint: two requests at once both pass the look-up; the second insert
             # hits the unique constraint and answers the first one's row.
@@ -156,6 +168,14 @@ def conflict_record(
             data={"conflict": conflict.pk, "reviewer": reviewer.pk, "source": source},
         )
     return conflict
+
+
+def _on_the_panel(application: Application, reviewer: ReviewerProfile) -> bool:
+    return Assignment.objects.filter(
+        application=application,
+        reviewer=reviewer,
+        status__in=[AssignmentStatus.ASSIGNED, AssignmentStatus.DECLARED],
+    ).exists()
 
 
 def conflict_remove(*, conflict: Conflict, by: Any, reason: str) -> None:

@@ -471,3 +471,23 @@ def test_the_staff_form_offers_active_experts_and_needs_a_reason():
     form = StaffConflictForm(data={"reviewer": active.pk, "reason": "师生关系"})
     assert form.is_valid()
     assert form.cleaned_data["reviewer"] == active
+
+
+def test_staff_cannot_record_a_conflict_for_an_expert_still_on_the_panel():
+    from django.utils import translation
+
+    from reviews.models import Assignment, Conflict
+    from reviews.services.conflicts import ConflictError, conflict_record
+    from tests.reviews.factories import make_accepted_application, make_expert, make_staff
+
+    application = make_accepted_application(status="under_review")
+    expert = make_expert("SC")
+    Assignment.objects.create(application=application, reviewer=expert, source="manual")
+
+    with translation.override("en"), pytest.raises(ConflictError) as refused:
+        conflict_record(
+            application=application, reviewer=expert, source="staff", reason="师生关系", by=make_staff()
+        )
+
+    assert "on the panel" in refused.value.message and refused.value.field == "reviewer"
+    assert not Conflict.objects.exists()
