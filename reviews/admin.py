@@ -35,10 +35,28 @@ from reviews.models import (
 from reviews.services.rubric import criteria_copy_default
 
 
+def scoring_started(call: FundingCall | None) -> bool:
+    """Once an expert has scored against a call's rubric, the rubric stays as it was: a changed
+    weight would make the stored totals disagree with their points."""
+    return call is not None and Score.objects.filter(criterion__call=call).exists()
+
+
+RUBRIC_FIELDS = ("position", "code", "name_zh", "name_en", "weight", "max_points")
+
+
 class CriterionInline(admin.TabularInline):
     model = Criterion
-    fields = ("position", "code", "name_zh", "name_en", "weight", "max_points")
+    fields = RUBRIC_FIELDS
     extra = 0
+
+    def get_readonly_fields(self, request: HttpRequest, obj: FundingCall | None = None) -> tuple[str, ...]:
+        return RUBRIC_FIELDS if scoring_started(obj) else ()
+
+    def has_add_permission(self, request: HttpRequest, obj: FundingCall | None = None) -> bool:
+        return not scoring_started(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: FundingCall | None = None) -> bool:
+        return not scoring_started(obj) and super().has_delete_permission(request, obj)
 
 
 admin.site.unregister(FundingCall)
@@ -74,6 +92,14 @@ class CriterionAdmin(AuditedModelAdmin):
     list_select_related = ("call",)
     autocomplete_fields = ("call",)
     ordering = ("call", "position")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Criterion | None = None) -> tuple[str, ...]:
+        return ("call", *RUBRIC_FIELDS) if obj is not None and scoring_started(obj.call) else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Criterion | None = None) -> bool:
+        return not (obj is not None and scoring_started(obj.call)) and super().has_delete_permission(
+            request, obj
+        )
 
 
 # --- The expert pool: editable; everything else of the review only through its services ----

@@ -136,7 +136,9 @@ class ReviewForm(forms.Form):
             "comments": {c.code: data.get(comment_name(c.code), "") for c in self.criteria},
             "comment": data.get("comment", ""),
             "recommendation": data.get("recommendation", ""),
-            "version": int(version) if version.isdigit() else None,
+            "version": int(version)
+            if version.isascii() and version.isdigit() and len(version) < 10
+            else None,
         }
 
     def add_service_errors(self, errors: Sequence[Any]) -> None:

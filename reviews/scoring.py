@@ -61,6 +61,8 @@ ZERO = Decimal("0")
 TIE_CRITERION = "innovation"
 # |z| beyond this flags an expert as harsh or lenient.
 Z_THRESHOLD = Decimal("1")
+# Reviews compared with their panels before an expert is flagged harsh or lenient.
+MIN_COMPARED = 3
 # Trimming starts at this many reviews (drop one highest and one lowest).
 TRIM_FROM = 5
 HARSH = "harsh"
@@ -290,9 +292,10 @@ def expert_standings(
             z = _mean(mine) / pooled if mine and pooled > 0 else (ZERO if mine else None)
             z = _maybe(z)
             flag = ""
-            if z is not None and z < -threshold:
+            # A flag needs a few reviews to compare: one harsh score is not a harsh expert.
+            if z is not None and len(mine) >= MIN_COMPARED and z < -threshold:
                 flag = HARSH
-            elif z is not None and z > threshold:
+            elif z is not None and len(mine) >= MIN_COMPARED and z > threshold:
                 flag = LENIENT
             standings.append(
                 ExpertStanding(

@@ -265,7 +265,8 @@ def _positive_int(request: Request, name: str) -> int | None:
         value = int(raw)
     except ValueError:
         value = 0
-    if value < 1:
+    # An id is a positive 64-bit integer: beyond, SQLite overflows instead of finding nothing.
+    if not 1 <= value < 2**63:
         raise exceptions.ValidationError(
             {name: [exceptions.ErrorDetail(_("Give a whole number (an id)."), code="invalid")]}
         )

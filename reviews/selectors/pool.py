@@ -39,12 +39,10 @@ def experts_search(
 
 def expert_get_for_staff(*, pk: object) -> ReviewerProfile:
     """One expert of the pool (the caller has checked that the user is review staff)."""
-    try:
-        expert = (
-            ReviewerProfile.objects.select_related("user", "organization").filter(pk=int(str(pk))).first()
-        )
-    except ValueError:
-        expert = None
+    text = str(pk)
+    expert = None
+    if text.isascii() and text.isdigit() and len(text) < 19:
+        expert = ReviewerProfile.objects.select_related("user", "organization").filter(pk=int(text)).first()
     if expert is None:
         raise Http404(_("There is no such expert."))
     return expert

@@ -16,6 +16,7 @@ the parameter and the codes allowed; an unknown ``sort`` falls back to the rank 
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ BAND = Decimal("10")
 FLAG_DISAGREEMENT = "disagreement"  # spread above the call's threshold
 FLAG_PENDING = "pending"  # some live assignment has no submitted review yet
 FLAG_FEW = "few"  # fewer submitted reviews than the call's experts per application
+
+logger = logging.getLogger(__name__)
 
 
 class UnknownFilter(ValueError):
@@ -271,7 +274,13 @@ def _submitted_reviews(
         # The total stored at submission is the one the expert saw; rows written without one
         # (by hand, by an import) get it from their points, with the same function.
         if total is None:
-            total = scoring.weighted_total(sheet, specs)
+            try:
+                total = scoring.weighted_total(sheet, specs)
+            except scoring.IncompleteSheet:
+                # The rubric changed since (a criterion added): no total to rank by, and no
+                # page that fails for it either.
+                logger.warning("review %s has no total and an incomplete sheet; left out of the ranking", pk)
+                continue
         reviews.append(
             scoring.ReviewScore(
                 application=application,

@@ -306,20 +306,56 @@ def shortfall_rows(shortfalls: Any, applications: dict[int, dict[str, Any]]) -> 
     return rows
 
 
-def _save_pairs(run: AssignmentRun, snapshot: Snapshot, pairs: list[tuple[int, int]]) -> int:
-    """Write the drawn pairs and start the review of the applications that got experts; all
-    or nothing. Returns how many applications were moved under review."""
+def _unchanged_since_the_draw(run: AssignmentRun, pairs: list[tuple[int, int]]) -> bool:
+    """Whether the drawn pairs still keep every rule now (the call's row is locked): a conflict
+    recorded, an expert deactivated or given a lower load while the solver ran fails the run."""
+    from reviews.services.conflicts import conflict_pairs
+
+    if not pairs:
+        return True
+    if conflict_pairs(call=run.call, application_ids={a for a, _r in pairs}) & set(pairs):
+        return False
+    drawn = Counter(reviewer_id for _a, reviewer_id in pairs)
+    experts = {
+        profile.pk: profile
+        for profile in ReviewerProfile.objects.filter(pk__in=drawn).only("pk", "active", "max_load")
+    }
+    loads = Counter(
+        Assignment.objects.filter(
+            reviewer_id__in=drawn, application__call_id=run.call_id, status__in=LIVE
+        ).values_list("reviewer_id", flat=True)
+    )
+    return all(
+        reviewer_id in experts
+        and experts[reviewer_id].active
+        and loads[reviewer_id] + count <= experts[reviewer_id].max_load
+        for reviewer_id, count in drawn.items()
+    )
+
+
+def _save_pairs(
+    run: AssignmentRun, snapshot: Snapshot, pairs: list[tuple[int, int]], finish: dict[str, Any]
+) -> bool:
+    """Write the drawn pairs, start the review of the applications that got experts and mark
+    the run done (``finish``), all or nothing. False when another delivery of the task
+    finished the run meanwhile (then nothing is written)."""
     with transaction.atomic():
-        # Every writer of a call's assignments locks the call's row first.
+        # Every writer of a call's assignments and conflicts locks the call's row first.
         FundingCall.objects.select_for_update().filter(pk=run.call_id).first()
+        if (
+            not AssignmentRun.objects.select_for_update()
+            .filter(pk=run.pk, status=AssignmentRun.Status.RUNNING)
+            .exists()
+        ):
+            return False
         last = (
             Assignment.objects.filter(application__call_id=run.call_id).aggregate(last=Max("pk"))["last"] or 0
         )
-        if last != snapshot.last_assignment:
+        if last != snapshot.last_assignment or not _unchanged_since_the_draw(run, pairs):
             raise AssignmentError(
                 _(
-                    "The panels of the call changed while the solver ran (another run or a change by hand); "
-                    "nothing was saved. Start the run again."
+                    "The panels, conflicts or experts of the call changed while the solver ran (another run or "
+                    "a change by hand); nothing was saved. Start the run again."
                 ),
                 code="changed",
             )
@@ -341,6 +377,7 @@ def _save_pairs(run: AssignmentRun, snapshot: Snapshot, pairs: list[tuple[int, i
             # The portal starts the review (by=None); the team is told by the status email.
             transition(application=application, action="review_start", by=None)
             moved += 1
+        AssignmentRun.objects.filter(pk=run.pk).update(**finish)
         audit_record(
             actor=run.created_by,
             action="assignment.run",
@@ -351,10 +388,10 @@ def _save_pairs(run: AssignmentRun, snapshot: Snapshot, pairs: list[tuple[int, i
                 "pairs": len(pairs),
                 "applications": len({a for a, _r in pairs}),
                 "review_started": moved,
-                "shortfalls": len(run.shortfalls),
+                "shortfalls": len(finish["shortfalls"]),
             },
         )
-    return moved
+    return True
 
 
 def assignment_run_execute(*, run_id: int) -> AssignmentRun:
@@ -384,40 +421,38 @@ def assignment_run_execute(*, run_id: int) -> AssignmentRun:
                 % {"count": len(broken), "first": "; ".join(str(b) for b in broken[:3])},
                 code="violations",
             )
-        run.objective = int(result.objective)
-        run.optimal = bool(result.optimal)
-        run.applications = len(snapshot.applications)
-        run.assigned = len(pairs)
-        run.shortfalls = shortfall_rows(result.shortfalls, snapshot.applications)
+        finish = {
+            "status": AssignmentRun.Status.DONE,
+            "objective": int(result.objective),
+            "optimal": bool(result.optimal),
+            "applications": len(snapshot.applications),
+            "assigned": len(pairs),
+            "shortfalls": shortfall_rows(result.shortfalls, snapshot.applications),
+            "error": "",
+            "finished_at": timezone.now(),
+        }
         if not run.dry_run:
-            _save_pairs(run, snapshot, pairs)
+            finished = _save_pairs(run, snapshot, pairs, finish)
         else:
-            audit_record(
-                actor=run.created_by,
-                action="assignment.run",
-                obj=run.call,
-                data={"run": run.pk, "seed": run.seed, "dry_run": True, "pairs": len(pairs)},
-            )
+            with transaction.atomic():
+                # Conditional: a second delivery of the task finds the run finished.
+                finished = bool(
+                    AssignmentRun.objects.filter(pk=run.pk, status=AssignmentRun.Status.RUNNING).update(
+                        **finish
+                    )
+                )
+                if finished:
+                    audit_record(
+                        actor=run.created_by,
+                        action="assignment.run",
+                        obj=run.call,
+                        data={"run": run.pk, "seed": run.seed, "dry_run": True, "pairs": len(pairs)},
+                    )
     except AssignmentError as error:
         return assignment_run_fail(run_id=run.pk, error=error)
-    run.status = AssignmentRun.Status.DONE
-    run.finished_at = timezone.now()
-    run.error = ""
-    run.save(
-        update_fields=[
-            "status",
-            "objective",
-            "optimal",
-            "applications",
-            "assigned",
-            "shortfalls",
-            "error",
-            "finished_at",
-        ]
-    )
-    if run.job_id is not None:
+    if finished and run.job_id is not None:
         job_done(job_id=run.job_id, done=PROGRESS_STEPS)
-    return run
+    return AssignmentRun.objects.select_related("call", "created_by").get(pk=run_id)
 
 
 def assignment_run_fail(*, run_id: int, error: BaseException) -> AssignmentRun:
@@ -428,11 +463,12 @@ def assignment_run_fail(*, run_id: int, error: BaseException) -> AssignmentRun:
         message = _("The assignment could not be computed (%(error)s). Nothing was saved.") % {
             "error": f"{type(error).__name__}: {error}"
         }
-    AssignmentRun.objects.filter(pk=run_id).update(
-        status=AssignmentRun.Status.FAILED, error=message[:2000], finished_at=timezone.now()
-    )
+    # Conditional: a run finished by another delivery of the task stays as that one left it.
+    failed = AssignmentRun.objects.filter(
+        pk=run_id, status__in=[AssignmentRun.Status.QUEUED, AssignmentRun.Status.RUNNING]
+    ).update(status=AssignmentRun.Status.FAILED, error=message[:2000], finished_at=timezone.now())
     run = AssignmentRun.objects.select_related("call").get(pk=run_id)
-    if run.job_id is not None:
+    if failed and run.job_id is not None:
         job_fail(job_id=run.job_id, error=error)
         # The job shows the same readable words as the run.
         Job.objects.filter(pk=run.job_id).update(error=message[:2000])
@@ -561,6 +597,11 @@ def assignment_remove(*, assignment: Assignment, by: Any, reason: str) -> None:
         )
         if current is None:
             raise AssignmentError(_("This assignment was removed already."), code="gone")
+        if current.application.status not in (*IN_REVIEW, ApplicationStatus.REVIEWED):
+            raise AssignmentError(
+                _("The expert review of this application is over; its panel can no longer be changed."),
+                code="state",
+            )
         review = Review.objects.filter(assignment=current).only("pk", "status").first()
         if review is not None and review.status == ReviewStatus.SUBMITTED:
             raise AssignmentError(

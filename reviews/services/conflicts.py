@@ -132,6 +132,11 @@ def conflict_record(
     reason = _clean_reason(reason, source)
     _check_recorder(source, reviewer, by)
     with transaction.atomic():
+        if source != ConflictSource.DECLARED:
+            # As every writer of the call's panels: the call's row first, so that a run saving
+            # its draw or an expert added by hand sees this conflict, or this one sees them. (A
+            # declared one is about a pair already on the panel, which no draw makes again.)
+            FundingCall.objects.select_for_update().filter(pk=application.call_id).first()
         existing = Conflict.objects.filter(application=application, reviewer=reviewer, source=source).first()
         if existing is not None:
             return existing

@@ -204,6 +204,9 @@ def assignment_declare(
                 "application": assignment.application_id,
             },
         )
+        if not no_conflict:
+            # The others of the panel may all have submitted already.
+            review_finish_if_complete(assignment.application_id)
     return assignment
 
 
@@ -515,6 +518,15 @@ def review_reopen(*, review: Review, by: Any, reason: str) -> Review:
         # Locks in the order of review_save (assignment, review, application): no deadlock with
         # a submission under way.
         assignment = Assignment.objects.select_for_update().get(pk=review.assignment_id)
+        if not Application.objects.filter(
+            pk=assignment.application_id,
+            status__in=[ApplicationStatus.UNDER_REVIEW, ApplicationStatus.REVIEWED],
+        ).exists():
+            # Once the bureaus have moved on (shortlist, awards), the review stands as it is.
+            raise ReviewError(
+                _("The expert review of this application is over; its reviews can no longer be reopened."),
+                "state",
+            )
         previous = Review.objects.filter(pk=review.pk).values_list("total", flat=True).first()
         updated = Review.objects.filter(pk=review.pk, status=ReviewStatus.SUBMITTED).update(
             status=ReviewStatus.DRAFT,
@@ -542,7 +554,9 @@ def review_reopen(*, review: Review, by: Any, reason: str) -> Review:
             },
         )
         if application.status == ApplicationStatus.REVIEWED:
-            transition(application=application, action="review_reopen", by=by, reason=reason)
+            # Without the reason: the application's history is the team's to read, and the
+            # reason (about an expert's review) is for the expert and the staff only.
+            transition(application=application, action="review_reopen", by=by)
         review_id, event_id = review.pk, event.pk
         transaction.on_commit(
             lambda: review_reopened_notify(review_id=review_id, event_id=event_id), robust=True

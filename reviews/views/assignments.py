@@ -204,7 +204,7 @@ def _panel_context(request: HttpRequest, application: Application, **extra: Any)
         "candidates": candidates,
         "addable": sum(1 for c in candidates if not c.refusal),
         "filters": filters,
-        "may_add": application.status in IN_REVIEW,
+        "may_add": application.status in (*IN_REVIEW, ApplicationStatus.REVIEWED),
         "add_form": AddForm(),
         "conflicts": conflicts,
         "conflict_form": StaffConflictForm(exclude=conflicts.reviewer_ids),
@@ -309,13 +309,19 @@ def _conflict_add(request: HttpRequest, application: Application) -> HttpRespons
     return _render_panel(request, application, status=400, conflict_form=form)
 
 
+def _posted_id(request: HttpRequest, name: str) -> int:
+    """The id posted as ``name``; 0 (no row) for anything but a plain number of a row."""
+    text = request.POST.get(name, "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else 0
+
+
 def _conflict_remove(request: HttpRequest, application: Application) -> HttpResponse:
     from reviews.conflict_forms import ConflictRemoveForm
     from reviews.models import Conflict
     from reviews.services.conflicts import ConflictError, conflict_remove
 
     form = ConflictRemoveForm(request.POST)
-    conflict = Conflict.objects.filter(pk=request.POST.get("conflict") or 0, application=application).first()
+    conflict = Conflict.objects.filter(pk=_posted_id(request, "conflict"), application=application).first()
     if conflict is None:
         messages.error(request, _("This conflict of interest was already removed."))
     elif not form.is_valid():
@@ -334,7 +340,7 @@ def _avoid_confirm(request: HttpRequest, application: Application) -> HttpRespon
     """Staff confirm that a near match of the applicant's avoid list is the person meant."""
     from reviews.services.conflicts import ConflictError, conflict_record
 
-    reviewer = ReviewerProfile.objects.filter(pk=request.POST.get("reviewer") or 0, active=True).first()
+    reviewer = ReviewerProfile.objects.filter(pk=_posted_id(request, "reviewer"), active=True).first()
     if reviewer is None:
         messages.error(request, _("Choose an active expert of the pool."))
         return redirect(request.get_full_path())

@@ -69,7 +69,8 @@ def _filters(request: HttpRequest, fields: list[ResearchField]) -> dict[str, Any
         "province": province if province in JOINT_PROVINCES else "",
         "field": field_code if field_code in {f.code for f in fields} else "",
         "active": active if active in ("yes", "no", "all") else "yes",
-        "q": request.GET.get("q", "").strip()[:100],
+        # PostgreSQL refuses NUL characters in a query.
+        "q": request.GET.get("q", "").replace("\x00", "").strip()[:100],
     }
 
 

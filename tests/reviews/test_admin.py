@@ -209,3 +209,39 @@ def test_a_maximum_load_of_zero_is_refused_with_the_rule(admin_client, rows):
     assert "greater than or equal to 1" in response.text
     expert.refresh_from_db()
     assert expert.max_load == 10
+
+
+def test_a_criterion_is_read_only_in_the_admin_once_experts_scored_against_it(client):
+    from reviews.models import Assignment, Criterion, Review, Score
+    from tests.reviews.factories import make_accepted_application, make_call_with_rubric, make_expert
+
+    call = make_call_with_rubric()
+    criterion = Criterion.objects.get(call=call, code="innovation")
+    admin = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    url = f"/admin/reviews/criterion/{criterion.pk}/change/"
+    assert 'name="weight"' in client.get(url).content.decode()
+
+    application = make_accepted_application(call, status="under_review")
+    assignment = Assignment.objects.create(
+        application=application, reviewer=make_expert("SC"), source="manual"
+    )
+    review = Review.objects.create(assignment=assignment)
+    Score.objects.create(review=review, criterion=criterion, points=15)
+
+    page = client.get(url).content.decode()
+    assert 'name="weight"' not in page
+    client.post(
+        url,
+        {
+            "call": call.pk,
+            "code": "innovation",
+            "name_zh": "x",
+            "name_en": "x",
+            "weight": "50",
+            "max_points": "50",
+            "position": 1,
+        },
+    )
+    criterion.refresh_from_db()
+    assert criterion.weight == 20

@@ -195,9 +195,17 @@ def test_a_harsh_and_a_lenient_expert_are_flagged():
 
 
 def test_the_z_threshold_is_a_parameter():
-    reviews = [review(1, 1, "70"), review(1, 2, "80"), review(2, 1, "75"), review(2, 2, "85")]
+    reviews = [review(a, 1, str(70 + a)) for a in (1, 2, 3)] + [review(a, 2, str(80 + a)) for a in (1, 2, 3)]
     assert {s.flag for s in expert_standings(reviews, threshold=D("0.5"))} == {"harsh", "lenient"}
     assert {s.flag for s in expert_standings(reviews, threshold=D("2"))} == {""}
+
+
+def test_an_expert_is_flagged_only_after_a_few_reviews_compared():
+    reviews = [review(1, 1, "70"), review(1, 2, "80"), review(2, 1, "75"), review(2, 2, "85")]
+    standings = expert_standings(reviews, threshold=D("0.5"))
+    assert all(abs(s.z) > D("0.5") for s in standings)
+    assert {s.flag for s in standings} == {""}
+    assert scoring.MIN_COMPARED == 3
 
 
 def test_an_expert_alone_on_a_panel_has_no_z():
