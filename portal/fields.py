@@ -45,6 +45,24 @@ def validate_passport_number(value: str) -> None:
     _raise(validators.check_passport_number(value), ID_MESSAGES)
 
 
+def clean_text(value: object, *, max_length: int) -> str:
+    """Free text as a person typed it (a reason, a comment): stripped, line breaks as ``\\n``,
+    at most ``max_length`` characters, no control characters. Raises ValidationError naming
+    the rule (codes ``invalid``, ``max_length``, ``control``); None is empty text."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(_("Write text here."), code="invalid")
+    text = value.replace("\r\n", "\n").strip()
+    if len(text) > max_length:
+        raise ValidationError(
+            _("At most %(max)d characters (this has %(count)d).") % {"max": max_length, "count": len(text)},
+            code="max_length",
+        )
+    validate_no_control_characters(text)
+    return text
+
+
 def validate_no_control_characters(value: str) -> None:
     """PostgreSQL refuses NUL, and no person types other control characters."""
     if any((ord(ch) < 32 and ch not in "\n\r\t") or ord(ch) == 127 for ch in value):

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -29,6 +30,7 @@ from applications.models import Application, ApplicationStatus, FundingCall
 from applications.workflow import transition
 from portal.audit.services import audit_record
 from portal.choices import JOINT_PROVINCES
+from portal.fields import clean_text
 from portal.jobs.models import Job
 from portal.jobs.services import job_claim, job_create, job_done, job_fail
 from reviews.models import (
@@ -479,15 +481,12 @@ def assignment_run_fail(*, run_id: int, error: BaseException) -> AssignmentRun:
 
 
 def _clean_reason(reason: str, *, required: bool) -> str:
-    reason = (reason or "").strip()
+    try:
+        reason = clean_text(reason, max_length=MAX_REASON)
+    except ValidationError as error:
+        raise AssignmentError(error.messages[0], code="reason", field="reason") from error
     if required and not reason:
         raise AssignmentError(_("Please give a reason."), code="reason", field="reason")
-    if len(reason) > MAX_REASON:
-        raise AssignmentError(
-            _("The reason may have at most %(max)d characters.") % {"max": MAX_REASON},
-            code="reason",
-            field="reason",
-        )
     return reason
 
 

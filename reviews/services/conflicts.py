@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, FundingCall
 from portal.audit.services import audit_record
-from portal.fields import validate_no_control_characters
+from portal.fields import clean_text
 from reviews.models import Assignment, AssignmentStatus, Conflict, ConflictSource, ReviewerProfile
 from reviews.permissions import can_manage_review
 from reviews.selectors.conflicts import (
@@ -77,25 +77,16 @@ def conflicts_of_application(*, application: Application) -> ApplicationConflict
 
 
 def _clean_reason(reason: Any, source: str) -> str:
-    reason = str(reason or "").replace("\r\n", "\n").strip()
+    try:
+        reason = clean_text(reason, max_length=Conflict._meta.get_field("reason").max_length)
+    except ValidationError as error:
+        raise ConflictError(error.messages[0], error.code or "invalid", "reason") from error
     if source in REASON_REQUIRED and not reason:
         raise ConflictError(
             _("Give the reason for the conflict of interest (for example a relative or a recent co-author)."),
             "required",
             "reason",
         )
-    limit = Conflict._meta.get_field("reason").max_length
-    if len(reason) > limit:
-        raise ConflictError(
-            _("The reason may be at most %(limit)s characters (it has %(length)s).")
-            % {"limit": limit, "length": len(reason)},
-            "max_length",
-            "reason",
-        )
-    try:
-        validate_no_control_characters(reason)
-    except ValidationError as error:
-        raise ConflictError(" ".join(error.messages), "invalid", "reason") from error
     return reason
 
 

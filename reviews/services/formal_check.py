@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from applications import workflow
 from applications.models import Application
 from portal.audit.services import audit_record
-from portal.fields import validate_no_control_characters
+from portal.fields import clean_text
 from reviews import eligibility
 from reviews.models import FormalCheck, FormalDecision
 from reviews.permissions import can_formal_check
@@ -46,19 +46,10 @@ class FormalCheckError(Exception):
 
 
 def _clean_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if len(reason) > REASON_MAX_LENGTH:
-        raise FormalCheckError(
-            _("The reason may have at most %(limit)d characters (it has %(length)d).")
-            % {"limit": REASON_MAX_LENGTH, "length": len(reason)},
-            "max_length",
-            "reason",
-        )
     try:
-        validate_no_control_characters(reason)
+        return clean_text(reason, max_length=REASON_MAX_LENGTH)
     except ValidationError as error:
-        raise FormalCheckError(error.messages[0], "invalid", "reason") from error
-    return reason
+        raise FormalCheckError(error.messages[0], error.code or "invalid", "reason") from error
 
 
 def _check_reason(decision: str, reason: str, passed: bool) -> None:

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy
 from applications.models import Application, ApplicationStatus
 from applications.workflow import TransitionError, transition
 from portal.audit.services import audit_record
-from portal.fields import validate_no_control_characters
+from portal.fields import clean_text
 from reviews.models import (
     Assignment,
     AssignmentStatus,
@@ -107,26 +107,11 @@ def _require_reviewable(application: Application) -> None:
 
 
 def _clean_text(value: Any, *, field: str, max_length: int, errors: list[ReviewError]) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors.append(ReviewError(_("Write text here."), "invalid", field))
-        return ""
-    text = value.strip()
-    if len(text) > max_length:
-        errors.append(
-            ReviewError(
-                _("At most %(max)d characters (this has %(count)d).")
-                % {"max": max_length, "count": len(text)},
-                "max_length",
-                field,
-            )
-        )
     try:
-        validate_no_control_characters(text)
+        return clean_text(value, max_length=max_length)
     except ValidationError as error:
-        errors.append(ReviewError(" ".join(error.messages), "control", field))
-    return text
+        errors.append(ReviewError(error.messages[0], error.code or "invalid", field))
+        return value if isinstance(value, str) else ""
 
 
 # --- The declaration -------------------------------------------------------------------------

@@ -132,3 +132,16 @@ def test_digits_of_other_scripts_are_refused_never_crash(body, data):
 @pytest.mark.parametrize("value", ["１１０１０５１９４９１２３１００２X", "11010519491231²02X"])
 def test_full_width_and_superscript_digits_are_refused(value):
     assert check_id_number(value).code == "alphabet"
+
+
+def test_free_text_is_stripped_and_checked_for_length_and_control_characters():
+    from django.core.exceptions import ValidationError
+
+    from portal.fields import clean_text
+
+    assert clean_text("  理由\r\n第二行 ", max_length=10) == "理由\n第二行"
+    assert clean_text(None, max_length=10) == ""
+    for value, code in (("x" * 11, "max_length"), ("a\x00b", "control"), (42, "invalid")):
+        with pytest.raises(ValidationError) as refused:
+            clean_text(value, max_length=10)
+        assert refused.value.code == code

@@ -136,3 +136,14 @@ def test_hostile_ids_and_text_get_an_answer_not_a_server_error(client, api_clien
     client.force_login(expert.user)
     answer = client.post(f"/review/my/{assignment.pk}/review/", {"version": "²", "action": "save"})
     assert answer.status_code in (200, 302, 400)
+
+
+def test_a_reason_with_a_nul_character_is_refused_before_it_reaches_the_database():
+    application = make_accepted_application(make_call_with_rubric(), status="under_review")
+    assignment = assign(application, make_expert("SC"))
+
+    with translation.override("en"), pytest.raises(AssignmentError) as refused:
+        assignment_remove(assignment=assignment, by=make_staff(), reason="调整\x00")
+
+    assert refused.value.field == "reason" and "control characters" in refused.value.message
+    assert Assignment.objects.filter(pk=assignment.pk).exists()
