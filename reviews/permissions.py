@@ -3,6 +3,7 @@ and templates ask these same functions."""
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from portal.accounts.roles import Role
@@ -20,6 +21,14 @@ def can_manage_review(user: Any, call: Any = None) -> tuple[bool, str]:
     if not is_review_staff(user):
         return False, _("Only bureau staff and administrators organise the expert review.")
     return True, ""
+
+
+def require_review_staff(user: Any, call: Any = None) -> None:
+    """Raise PermissionDenied with the reason unless ``user`` organises the review (pages answer
+    403 with it, the API too: DRF turns Django's PermissionDenied into its own)."""
+    allowed, reason = can_manage_review(user, call)
+    if not allowed:
+        raise PermissionDenied(reason)
 
 
 def can_formal_check(user: Any, application: Any) -> tuple[bool, str]:

@@ -37,7 +37,7 @@ from rest_framework.views import APIView
 from applications.models import Application, FundingCall
 from portal.api_errors import ApiErrorSerializer
 from reviews.models import Assignment, AssignmentRun, AssignmentStatus, ReviewerProfile
-from reviews.permissions import can_manage_review
+from reviews.permissions import require_review_staff
 from reviews.selectors.assignments import assignments_for_user, runs_of_call, shortfall_text
 from reviews.services.assignments import (
     MAX_REASON,
@@ -198,12 +198,6 @@ def _refused(error: AssignmentError) -> exceptions.APIException:
     return refusal
 
 
-def _require_staff(request: Request) -> None:
-    allowed, reason = can_manage_review(request.user)
-    if not allowed:
-        raise exceptions.PermissionDenied(reason)
-
-
 @extend_schema(tags=["review"])
 class AssignmentRunView(APIView):
     """Run the assignment of a call (review staff)."""
@@ -229,7 +223,7 @@ class AssignmentRunView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        _require_staff(request)
+        require_review_staff(request.user)
         call = get_object_or_404(FundingCall, pk=pk)
         params = RunRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
@@ -252,7 +246,7 @@ class AssignmentRunView(APIView):
         responses={200: RunSerializer(many=True), **NOT_SIGNED_IN, **FORBIDDEN, 404: ApiErrorSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
-        _require_staff(request)
+        require_review_staff(request.user)
         call = get_object_or_404(FundingCall, pk=pk)
         return Response(RunSerializer(runs_of_call(call=call, limit=20), many=True).data)
 
@@ -375,7 +369,7 @@ class AssignmentViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(self.get_object()).data)
 
     def create(self, request: Request) -> Response:
-        _require_staff(request)
+        require_review_staff(request.user)
         params = AssignmentCreateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
@@ -410,7 +404,7 @@ class AssignmentViewSet(viewsets.GenericViewSet):
 
     def destroy(self, request: Request, pk: Any = None) -> Response:
         assignment = self.get_object()
-        _require_staff(request)
+        require_review_staff(request.user)
         body = request.data if hasattr(request.data, "get") else {}
         reason = body.get("reason") or request.query_params.get("reason") or ""
         params = AssignmentRemoveSerializer(data={"reason": reason})

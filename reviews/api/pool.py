@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api_errors import ApiErrorSerializer
-from reviews.permissions import can_manage_review
+from reviews.permissions import require_review_staff
 from reviews.pool_import import ImportFileError
 from reviews.services.pool import reviewers_import
 
@@ -103,9 +103,7 @@ class ReviewerImportView(APIView):
         },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        allowed, reason = can_manage_review(request.user)
-        if not allowed:
-            raise exceptions.PermissionDenied(reason)
+        require_review_staff(request.user)
         params = ReviewerImportUploadSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         upload = params.validated_data["file"]

@@ -18,14 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from applications.selectors import call_get_for_user
 from portal.api_errors import ApiErrorSerializer
-from reviews.permissions import can_manage_review
+from reviews.permissions import require_review_staff
 from reviews.selectors.ranking import SORT_CHOICES, CallRanking, RankingRow, UnknownFilter, ranking_of_call
 
 POINTS = {"max_digits": 7, "decimal_places": 2}
@@ -279,9 +279,7 @@ class RankingView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         call = call_get_for_user(user=request.user, pk=pk)
-        allowed, reason = can_manage_review(request.user, call)
-        if not allowed:
-            raise exceptions.PermissionDenied(reason)
+        require_review_staff(request.user, call)
         params = request.query_params
         try:
             result = ranking_of_call(

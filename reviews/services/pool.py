@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
@@ -35,7 +35,7 @@ from portal.organizations.models import Organization, OrganizationType
 from portal.organizations.services import organization_create
 from portal.validators import id_birth_date, normalize_uscc
 from reviews.models import ReviewerProfile
-from reviews.permissions import can_manage_review
+from reviews.permissions import require_review_staff
 from reviews.pool_import import (
     ExpertRow,
     FieldInfo,
@@ -94,12 +94,6 @@ class _Refused(Exception):
     def __init__(self, errors: list[RowError]) -> None:
         super().__init__("refused")
         self.errors = errors
-
-
-def _require_staff(by: Any) -> None:
-    allowed, reason = can_manage_review(by)
-    if not allowed:
-        raise PermissionDenied(reason)
 
 
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
@@ -173,7 +167,7 @@ def reviewers_import(*, upload: Any, by: User) -> ImportResult:
     columns, too many rows) and ``PermissionDenied`` for anyone but review staff; otherwise the
     result counts what was done or lists the errors, one per bad row.
     """
-    _require_staff(by)
+    require_review_staff(by)
     table = read_table(upload)
     fields = _research_fields()
     codes = {normalize_uscc(cells.get("unit_uscc", "")) for _row, cells in table.rows} - {""}
@@ -440,7 +434,7 @@ def _queue_invitation(*, user: User, profile: ReviewerProfile) -> None:
 def reviewer_invite(*, profile: ReviewerProfile, by: User) -> ReviewerProfile:
     """Send the invitation again (its link expired or got lost) to an expert who has not chosen
     a password yet; once they have, "forgot password" is their way back in."""
-    _require_staff(by)
+    require_review_staff(by)
     user = User.objects.select_for_update().get(pk=profile.user_id)
     if user.has_usable_password():
         raise PoolError(
@@ -457,7 +451,7 @@ def reviewer_invite(*, profile: ReviewerProfile, by: User) -> ReviewerProfile:
 def reviewer_set_active(*, profile: ReviewerProfile, active: bool, by: User) -> ReviewerProfile:
     """Take an expert out of the draw (or back in). Assignments already made stay; the expert
     still signs in and finishes them."""
-    _require_staff(by)
+    require_review_staff(by)
     changed = ReviewerProfile.objects.filter(pk=profile.pk, active=not active).update(active=active)
     profile.refresh_from_db(fields=["active"])
     if changed:

@@ -14,7 +14,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from applications.models import Application, ApplicationStatus, FundingCall
 from portal.choices import JOINT_PROVINCES
 from reviews.models import Assignment, ReviewerProfile
-from reviews.permissions import can_manage_review, is_review_staff
+from reviews.permissions import is_review_staff, require_review_staff
 from reviews.selectors import assignments as selectors
 from reviews.services.assignments import (
     IN_REVIEW,
@@ -41,14 +40,8 @@ from reviews.services.assignments import (
 )
 
 
-def _require_staff(request: HttpRequest) -> None:
-    allowed, reason = can_manage_review(request.user)
-    if not allowed:
-        raise PermissionDenied(reason)
-
-
 def _call(request: HttpRequest, call_pk: int) -> FundingCall:
-    _require_staff(request)
+    require_review_staff(request.user)
     return get_object_or_404(FundingCall, pk=call_pk)
 
 
@@ -105,7 +98,7 @@ class FilterForm(forms.Form):
 @require_GET
 @login_required
 def review_home(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    require_review_staff(request.user)
     return render(request, "reviews/home.html", {"calls": list(selectors.calls_in_review())})
 
 

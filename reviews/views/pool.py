@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from applications.models import ResearchField
 from portal.choices import JOINT_PROVINCES
 from reviews import pool_import
-from reviews.permissions import can_manage_review
+from reviews.permissions import require_review_staff
 from reviews.pool_import import ImportFileError
 from reviews.selectors.pool import expert_get_for_staff, experts_search, pool_counts
 from reviews.services.pool import PoolError, reviewer_invite, reviewer_set_active, reviewers_import
@@ -54,12 +53,6 @@ COLUMN_RULES = {
 }
 
 
-def _require_staff(request: HttpRequest) -> None:
-    allowed, reason = can_manage_review(request.user)
-    if not allowed:
-        raise PermissionDenied(reason)
-
-
 def _filters(request: HttpRequest, fields: list[ResearchField]) -> dict[str, Any]:
     """The list's filters from the query string; unknown values mean "all"."""
     province = request.GET.get("province", "")
@@ -77,7 +70,7 @@ def _filters(request: HttpRequest, fields: list[ResearchField]) -> dict[str, Any
 @login_required
 @require_http_methods(["GET", "POST"])
 def expert_list(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    require_review_staff(request.user)
     if request.method == "POST":
         return _expert_action(request)
     fields = list(ResearchField.objects.order_by("position", "code"))
@@ -161,7 +154,7 @@ def _columns() -> list[dict[str, Any]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def expert_import(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    require_review_staff(request.user)
     context: dict[str, Any] = {
         "columns": _columns(),
         "fields": ResearchField.objects.order_by("position", "code"),

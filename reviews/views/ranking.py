@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET
 from applications.selectors import call_get_for_user
 from portal.choices import JOINT_PROVINCES
 from reviews.models import Recommendation
-from reviews.permissions import can_manage_review
+from reviews.permissions import require_review_staff
 from reviews.selectors.ranking import (
     FLAG_DISAGREEMENT,
     FLAG_FEW,
@@ -63,9 +62,7 @@ FLAG_LABELS = {
 @login_required
 def ranking(request: HttpRequest, call_pk: int) -> HttpResponse:
     call = call_get_for_user(user=request.user, pk=call_pk)
-    allowed, reason = can_manage_review(request.user, call)
-    if not allowed:
-        raise PermissionDenied(reason)
+    require_review_staff(request.user, call)
 
     wanted = {"field": request.GET.get("field") or None, "task": request.GET.get("task") or None}
     notes = []
