@@ -45,6 +45,7 @@ from reviews.demo_data import (
     TITLES,
 )
 from reviews.models import (
+    LIVE_STATUSES,
     Assignment,
     AssignmentStatus,
     Criterion,
@@ -253,9 +254,7 @@ def seed_reviews(call: FundingCall) -> int:
     """Every assignment of the call, declared and scored by its expert; the number submitted now."""
     criteria = list(Criterion.objects.filter(call=call).order_by("position"))
     assignments = (
-        Assignment.objects.filter(
-            application__call=call, status__in=[AssignmentStatus.ASSIGNED, AssignmentStatus.DECLARED]
-        )
+        Assignment.objects.filter(application__call=call, status__in=LIVE_STATUSES)
         .exclude(reviewer__user__email__in=DEMO_EXPERTS)
         .exclude(review__status=ReviewStatus.SUBMITTED)
         .select_related("application", "reviewer__user")

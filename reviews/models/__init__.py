@@ -2,7 +2,13 @@
 the formal check, conflicts of interest, assignments (with the solver runs that made them)
 and the experts' reviews with a score per criterion."""
 
-from reviews.models.assignments import Assignment, AssignmentRun, AssignmentSource, AssignmentStatus
+from reviews.models.assignments import (
+    LIVE_STATUSES,
+    Assignment,
+    AssignmentRun,
+    AssignmentSource,
+    AssignmentStatus,
+)
 from reviews.models.conflicts import Conflict, ConflictSource
 from reviews.models.formal import FormalCheck, FormalDecision
 from reviews.models.pool import ReviewerProfile
@@ -10,6 +16,7 @@ from reviews.models.reviews import Recommendation, Review, ReviewStatus, Score
 from reviews.models.rubric import DEFAULT_RUBRIC, Criterion
 
 __all__ = [
+    "LIVE_STATUSES",
     "DEFAULT_RUBRIC",
     "Assignment",
     "AssignmentRun",

@@ -70,6 +70,10 @@ class AssignmentStatus(models.TextChoices):
     DECLINED = "declined", _("Declared a conflict")
 
 
+# The assignments that count: for the panel's size, the expert's load and the review's end.
+LIVE_STATUSES = (AssignmentStatus.ASSIGNED, AssignmentStatus.DECLARED)
+
+
 class Assignment(models.Model):
     application = models.ForeignKey(
         Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="assignments"

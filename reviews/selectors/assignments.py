@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationStatus, FundingCall, GuideTask, ResearchField
 from portal.accounts.roles import Role
-from portal.choices import Province
-from reviews.models import Assignment, AssignmentRun, AssignmentStatus, ReviewerProfile
+from portal.choices import JOINT_PROVINCES, Province
+from reviews.models import LIVE_STATUSES, Assignment, AssignmentRun, AssignmentStatus, ReviewerProfile
 from reviews.models.reviews import ReviewStatus
-from reviews.services.assignments import LIVE, PROVINCES
 
 # Applications whose review is followed: from acceptance to the end of the review.
 FOLLOWED = (ApplicationStatus.ACCEPTED, ApplicationStatus.UNDER_REVIEW, ApplicationStatus.REVIEWED)
@@ -186,7 +185,7 @@ class ApplicationProgress:
         """(province label, live experts, still missing for the minimum) in display order."""
         return [
             (_province_name(code), self.per_province.get(code, 0), self.short_per_province.get(code, 0))
-            for code in PROVINCES
+            for code in JOINT_PROVINCES
         ]
 
 
@@ -215,7 +214,7 @@ class Progress:
 def _counts(prefix: str) -> dict[str, Count]:
     """The counts of assignments through ``prefix`` (``assignments`` from either side)."""
     return {
-        "n_assigned": Count(prefix, filter=Q(**{f"{prefix}__status__in": LIVE})),
+        "n_assigned": Count(prefix, filter=Q(**{f"{prefix}__status__in": LIVE_STATUSES})),
         "n_declared": Count(prefix, filter=Q(**{f"{prefix}__status": AssignmentStatus.DECLARED})),
         "n_declined": Count(prefix, filter=Q(**{f"{prefix}__status": AssignmentStatus.DECLINED})),
         "n_submitted": Count(prefix, filter=Q(**{f"{prefix}__review__status": ReviewStatus.SUBMITTED})),
@@ -232,9 +231,10 @@ def review_progress(*, call: FundingCall, field_code: str = "") -> Progress:
     k, m = call.reviewers_per_application, call.min_reviewers_per_province
     per_province = {
         f"n_{code}": Count(
-            "assignments", filter=Q(assignments__status__in=LIVE, assignments__reviewer__province=code)
+            "assignments",
+            filter=Q(assignments__status__in=LIVE_STATUSES, assignments__reviewer__province=code),
         )
-        for code in PROVINCES
+        for code in JOINT_PROVINCES
     }
     applications = (
         Application.objects.filter(call=call, status__in=FOLLOWED)
@@ -246,7 +246,7 @@ def review_progress(*, call: FundingCall, field_code: str = "") -> Progress:
         applications = applications.filter(guide_task__field__code=field_code)
     rows = []
     for application in applications:
-        counts = {code: getattr(application, f"n_{code}") for code in PROVINCES}
+        counts = {code: getattr(application, f"n_{code}") for code in JOINT_PROVINCES}
         rows.append(
             ApplicationProgress(
                 application=application,
@@ -268,7 +268,7 @@ def review_progress(*, call: FundingCall, field_code: str = "") -> Progress:
         .prefetch_related("fields")
         .annotate(
             n_all=Count("assignments", filter=in_call),
-            n_assigned=Count("assignments", filter=in_call & Q(assignments__status__in=LIVE)),
+            n_assigned=Count("assignments", filter=in_call & Q(assignments__status__in=LIVE_STATUSES)),
             n_declared=Count(
                 "assignments", filter=in_call & Q(assignments__status=AssignmentStatus.DECLARED)
             ),
@@ -377,7 +377,7 @@ def panel_candidates(
         .annotate(
             n_load=Count(
                 "assignments",
-                filter=Q(assignments__application__call=call, assignments__status__in=LIVE),
+                filter=Q(assignments__application__call=call, assignments__status__in=LIVE_STATUSES),
             )
         )
         .order_by("province", "user__full_name", "pk")

@@ -28,12 +28,11 @@ from django.db.models import Count, Q
 from applications.models import Application, ApplicationStatus, FundingCall, GuideTask, ResearchField
 from portal.choices import JOINT_PROVINCES, Province
 from reviews import scoring
-from reviews.models import AssignmentStatus, Criterion, Review, ReviewStatus, Score
+from reviews.models import LIVE_STATUSES, Criterion, Review, ReviewStatus, Score
 
 S = ApplicationStatus
 # Applications that are (or were) in the expert review.
 IN_REVIEW = (S.ACCEPTED, S.UNDER_REVIEW, S.REVIEWED, S.SHORTLISTED, S.AWARDED, S.NOT_FUNDED)
-LIVE = (AssignmentStatus.ASSIGNED, AssignmentStatus.DECLARED)
 # Width of the score bands of the per-province chart (points).
 BAND = Decimal("10")
 
@@ -187,7 +186,7 @@ def ranking_of_call(
     applications = list(
         call.applications.filter(status__in=IN_REVIEW)
         .select_related("guide_task__field", "lead_unit", "pi")
-        .annotate(assigned=Count("assignments", filter=Q(assignments__status__in=LIVE)))
+        .annotate(assigned=Count("assignments", filter=Q(assignments__status__in=LIVE_STATUSES)))
         .order_by("id")
     )
     reviews, experts_by_id = _submitted_reviews(call, specs)
@@ -244,7 +243,7 @@ def _submitted_reviews(
     assignment, expert, account and unit would cost most of the page's time)."""
     submitted = Review.objects.filter(
         status=ReviewStatus.SUBMITTED,
-        assignment__status__in=LIVE,
+        assignment__status__in=LIVE_STATUSES,
         assignment__application__call=call,
         assignment__application__status__in=IN_REVIEW,
     )

@@ -34,6 +34,7 @@ from portal.fields import clean_text
 from portal.jobs.models import Job
 from portal.jobs.services import job_claim, job_create, job_done, job_fail
 from reviews.models import (
+    LIVE_STATUSES,
     Assignment,
     AssignmentRun,
     AssignmentSource,
@@ -52,7 +53,6 @@ RUN_JOB = "review.assignment"
 # already under review (a panel short of experts is completed by a later run).
 IN_REVIEW = (ApplicationStatus.ACCEPTED, ApplicationStatus.UNDER_REVIEW)
 # Assignments that count: waiting for the declaration or declared (a declined one does not).
-LIVE = (AssignmentStatus.ASSIGNED, AssignmentStatus.DECLARED)
 PROVINCES = tuple(str(p.value) for p in JOINT_PROVINCES)
 # Seeds are stored in a signed 64-bit column.
 MAX_SEED = 2**63 - 1
@@ -202,13 +202,13 @@ def _snapshot(run: AssignmentRun) -> Snapshot:
     for application_id, reviewer_id, status, province in Assignment.objects.filter(
         application__call=call
     ).values_list("application_id", "reviewer_id", "status", "reviewer__province"):
-        if status in LIVE:
+        if status in LIVE_STATUSES:
             load[reviewer_id] += 1
         if application_id not in ids:
             continue
         # Declined pairs too: an expert who declared a conflict is never drawn again.
         excluded.add((application_id, reviewer_id))
-        if status in LIVE:
+        if status in LIVE_STATUSES:
             live[application_id] += 1
             live_in[(application_id, province)] += 1
 
@@ -324,7 +324,7 @@ def _unchanged_since_the_draw(run: AssignmentRun, pairs: list[tuple[int, int]]) 
     }
     loads = Counter(
         Assignment.objects.filter(
-            reviewer_id__in=drawn, application__call_id=run.call_id, status__in=LIVE
+            reviewer_id__in=drawn, application__call_id=run.call_id, status__in=LIVE_STATUSES
         ).values_list("reviewer_id", flat=True)
     )
     return all(
@@ -492,7 +492,9 @@ def _clean_reason(reason: str, *, required: bool) -> str:
 
 def reviewer_load(*, reviewer: ReviewerProfile, call: FundingCall) -> int:
     """Live assignments of the expert in the call (a declined one does not count)."""
-    return Assignment.objects.filter(reviewer=reviewer, application__call=call, status__in=LIVE).count()
+    return Assignment.objects.filter(
+        reviewer=reviewer, application__call=call, status__in=LIVE_STATUSES
+    ).count()
 
 
 def assignment_add(

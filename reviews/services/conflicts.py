@@ -23,7 +23,13 @@ from django.utils.translation import gettext as _
 from applications.models import Application, FundingCall
 from portal.audit.services import audit_record
 from portal.fields import clean_text
-from reviews.models import Assignment, AssignmentStatus, Conflict, ConflictSource, ReviewerProfile
+from reviews.models import (
+    LIVE_STATUSES,
+    Assignment,
+    Conflict,
+    ConflictSource,
+    ReviewerProfile,
+)
 from reviews.permissions import can_manage_review
 from reviews.selectors.conflicts import (
     REMOVABLE_SOURCES,
@@ -170,7 +176,7 @@ def _on_the_panel(application: Application, reviewer: ReviewerProfile) -> bool:
     return Assignment.objects.filter(
         application=application,
         reviewer=reviewer,
-        status__in=[AssignmentStatus.ASSIGNED, AssignmentStatus.DECLARED],
+        status__in=LIVE_STATUSES,
     ).exists()
 
 

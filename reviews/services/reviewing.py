@@ -37,6 +37,7 @@ from applications.workflow import TransitionError, transition
 from portal.audit.services import audit_record
 from portal.fields import clean_text
 from reviews.models import (
+    LIVE_STATUSES,
     Assignment,
     AssignmentStatus,
     Criterion,
@@ -64,7 +65,6 @@ DECLARATION_TEXT = gettext_lazy(
 
 # The application must still be in the review for an expert to declare or score.
 REVIEWABLE = frozenset({ApplicationStatus.ACCEPTED, ApplicationStatus.UNDER_REVIEW})
-LIVE = (AssignmentStatus.ASSIGNED, AssignmentStatus.DECLARED)
 
 MAX_REASON = 1000
 MAX_COMMENT = 5000
@@ -473,7 +473,7 @@ def review_finish_if_complete(application_id: int) -> None:
     )
     if application.status != ApplicationStatus.UNDER_REVIEW:
         return
-    counts = Assignment.objects.filter(application_id=application_id, status__in=LIVE).aggregate(
+    counts = Assignment.objects.filter(application_id=application_id, status__in=LIVE_STATUSES).aggregate(
         live=Count("pk"), done=Count("pk", filter=Q(review__status=ReviewStatus.SUBMITTED))
     )
     if counts["live"] == counts["done"] and counts["done"] >= application.call.reviewers_per_application:

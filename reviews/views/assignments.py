@@ -24,12 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from applications.models import Application, ApplicationStatus, FundingCall
 from portal.choices import JOINT_PROVINCES
-from reviews.models import Assignment, ReviewerProfile
+from reviews.models import LIVE_STATUSES, Assignment, ReviewerProfile
 from reviews.permissions import is_review_staff, require_review_staff
 from reviews.selectors import assignments as selectors
 from reviews.services.assignments import (
     IN_REVIEW,
-    LIVE,
     MAX_REASON,
     MAX_SEED,
     AssignmentError,
@@ -185,7 +184,7 @@ def _panel_context(request: HttpRequest, application: Application, **extra: Any)
     for assignment in panel:
         # An expert found in conflict after being assigned: staff should take them off.
         assignment.conflict_reasons = reasons.get(assignment.reviewer_id, [])
-    live = [a for a in panel if a.status in LIVE]
+    live = [a for a in panel if a.status in LIVE_STATUSES]
     context = {
         "application": application,
         "call": call,
