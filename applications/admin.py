@@ -65,11 +65,23 @@ CALL_FIELDSETS: tuple[tuple[Any, dict[str, Any]], ...] = (
     ),
 )
 # Written by the code (the guide PDF task, the database), shown for reference only.
-CALL_GENERATED_FIELDS = ("guide_pdf", "guide_pdf_sha256", "guide_generated_at", "created_at")
+CALL_GENERATED_FIELDS = (
+    "awarded_sc",
+    "awarded_cq",
+    "guide_pdf",
+    "guide_pdf_sha256",
+    "guide_generated_at",
+    "created_at",
+)
 
 
 def _field_names(model: type) -> list[str]:
     return [f.name for f in model._meta.concrete_fields if not f.primary_key]
+
+
+# Counters kept by the award services (reviews.services.awards) under the call's row lock: the
+# admin shows them but never writes them, so that a save cannot put back a stale count.
+AWARD_COUNTERS = ("awarded_sc", "awarded_cq")
 
 
 class FundingCallForm(forms.ModelForm):
@@ -77,6 +89,62 @@ class FundingCallForm(forms.ModelForm):
         model = FundingCall
         # The admin narrows the fields to its fieldsets; listed here so that none comes by accident.
         fields = tuple(name for _title, options in CALL_FIELDSETS for name in options["fields"])
+
+    def clean(self) -> dict[str, Any]:
+        """A budget below what is already awarded is refused here with the figure (the database's
+        CHECK constraint would refuse it too, but only as an error page)."""
+        cleaned = super().clean()
+        if self.instance.pk:
+            awarded = FundingCall.objects.filter(pk=self.instance.pk).values(*AWARD_COUNTERS).first() or {}
+            for province in ("sc", "cq"):
+                budget, used = cleaned.get(f"budget_{province}"), awarded.get(f"awarded_{province}")
+                if budget is not None and used is not None and budget < used:
+                    self.add_error(
+                        f"budget_{province}",
+                        _(
+                            "The awards of this call already use %(used)s yuan of this budget: it cannot be lower."
+                        )
+                        % {"used": f"{used:,.2f}"},
+                    )
+        return cleaned
+
+
+class CallFieldForm(forms.ModelForm):
+    """A field's quota cannot go below its live awards, and a field with awards cannot be
+    removed or swapped for another (its awards would no longer count against any quota)."""
+
+    class Meta:
+        model = CallField
+        fields = ("field", "quota")
+
+    def awarded(self) -> int:
+        if not self.instance.pk:
+            return 0
+        return CallField.objects.filter(pk=self.instance.pk).values_list("awarded", flat=True).first() or 0
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        awarded = self.awarded()
+        if awarded:
+            quota = cleaned.get("quota")
+            if quota is not None and quota < awarded:
+                self.add_error(
+                    "quota",
+                    _("The field already has %(count)d awards: the quota cannot be lower.")
+                    % {"count": awarded},
+                )
+            if "field" in self.changed_data:
+                self.add_error("field", _("The field already has awards: it cannot be changed."))
+            if cleaned.get("DELETE"):
+                raise forms.ValidationError(_("The field already has awards: it cannot be removed."))
+        return cleaned
+
+    def save(self, commit: bool = True) -> CallField:
+        if commit and self.instance.pk:
+            # Never the award counter: a count read when the form was loaded may be stale by now.
+            self.instance.save(update_fields=["field", "quota"])
+            return self.instance
+        return super().save(commit)
 
 
 class SharedFieldChoicesMixin:
@@ -99,7 +167,9 @@ class SharedFieldChoicesMixin:
 
 class CallFieldInline(SharedFieldChoicesMixin, admin.TabularInline):
     model = CallField
-    fields = ("field", "quota")
+    form = CallFieldForm
+    fields = ("field", "quota", "awarded")
+    readonly_fields = ("awarded",)
     extra = 0
 
 
@@ -129,6 +199,12 @@ class FundingCallAdmin(AuditedModelAdmin):
     )
     list_filter = ("status", "year")
     search_fields = ("title_zh", "title_en")
+
+    def save_object(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            obj.save(update_fields=[name for name in _field_names(FundingCall) if name not in AWARD_COUNTERS])
+        else:
+            super().save_object(request, obj, form, change)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         names = set(_field_names(FundingCall))

@@ -158,6 +158,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("review_start", frozenset({S.ACCEPTED}), S.UNDER_REVIEW, REVIEW_STAFF),
     Transition("review_finish", frozenset({S.UNDER_REVIEW}), S.REVIEWED, REVIEW_STAFF),
     Transition("review_reopen", frozenset({S.REVIEWED}), S.UNDER_REVIEW, REVIEW_STAFF),
+    # The decision, taken jointly by the two bureaus (any review staff; the joint approval of
+    # each award is the reviews app's business): shortlist from the ranking, and at the end of
+    # the public announcement funded (a final award) or not funded.
+    Transition("shortlist", frozenset({S.REVIEWED}), S.SHORTLISTED, REVIEW_STAFF),
+    Transition("unshortlist", frozenset({S.SHORTLISTED}), S.REVIEWED, REVIEW_STAFF),
+    Transition("fund", frozenset({S.SHORTLISTED}), S.AWARDED, REVIEW_STAFF),
+    Transition("not_fund", frozenset({S.REVIEWED, S.SHORTLISTED}), S.NOT_FUNDED, REVIEW_STAFF),
 )
 
 TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}

@@ -142,6 +142,13 @@ class FundingCall(models.Model):
         validators=[validate_notice_number_format],
         help_text=_("{year} and {number} are replaced; numbers are not zero-padded."),
     )
+    # Government funding of the call's live awards per paying province, kept by
+    # reviews.services.awards under the call's row lock; the CHECK constraints below make an
+    # overspend impossible even for a writer that forgot the lock.
+    awarded_sc = models.DecimalField(_("Sichuan funding awarded (yuan)"), **MONEY, default=0, editable=False)
+    awarded_cq = models.DecimalField(
+        _("Chongqing funding awarded (yuan)"), **MONEY, default=0, editable=False
+    )
     # The printable guide (申报指南), built by a Celery task; see applications/services/calls.py.
     guide_pdf = models.FileField(_("guide (PDF)"), upload_to="calls/guides/", blank=True)
     guide_pdf_sha256 = models.CharField(_("guide fingerprint (SHA-256)"), max_length=64, blank=True)
@@ -169,6 +176,12 @@ class FundingCall(models.Model):
                 condition=models.Q(max_duration_months__gte=models.F("min_duration_months")),
                 name="call_duration_range",
                 violation_error_message=_("The maximum duration must not be below the minimum."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(awarded_sc__lte=models.F("budget_sc"))
+                & models.Q(awarded_cq__lte=models.F("budget_cq")),
+                name="call_awards_within_budgets",
+                violation_error_message=_("A province's budget cannot be below the funding already awarded."),
             ),
         ]
 
@@ -198,12 +211,21 @@ class CallField(models.Model):
         ResearchField, verbose_name=_("research field"), on_delete=models.PROTECT, related_name="+"
     )
     quota = models.PositiveSmallIntegerField(_("funded projects (quota)"))
+    # Live awards of the field, kept by reviews.services.awards (see FundingCall.awarded_sc).
+    awarded = models.PositiveSmallIntegerField(_("awards"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("field of a call")
         verbose_name_plural = _("fields of a call")
         ordering = ["field__position"]
-        constraints = [models.UniqueConstraint(fields=["call", "field"], name="one_quota_per_field_and_call")]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "field"], name="one_quota_per_field_and_call"),
+            models.CheckConstraint(
+                condition=models.Q(awarded__lte=models.F("quota")),
+                name="call_field_awards_within_quota",
+                violation_error_message=_("The quota cannot be below the awards already made in the field."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.field} ({self.quota})"

@@ -45,8 +45,12 @@ class AuditedModelAdmin(admin.ModelAdmin):
     def _changed(form: ModelForm) -> list[str]:
         return [name for name in form.changed_data if name not in _SECRET_FIELDS]
 
-    def save_model(self, request: HttpRequest, obj: models.Model, form: ModelForm, change: bool) -> None:
+    def save_object(self, request: HttpRequest, obj: models.Model, form: ModelForm, change: bool) -> None:
+        """Write the row (a subclass may narrow the columns written)."""
         super().save_model(request, obj, form, change)
+
+    def save_model(self, request: HttpRequest, obj: models.Model, form: ModelForm, change: bool) -> None:
+        self.save_object(request, obj, form, change)
         audit_record(
             actor=request.user,
             action=self._action(obj, "update" if change else "create"),
