@@ -255,6 +255,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "applications.tasks.application_notifications_sweep_task",
         "schedule": 60.0,
     },
+    # Funding notices whose render message was lost are sent again.
+    "notices-requeue-stale": {"task": "reviews.tasks.notices_requeue_stale_task", "schedule": 60.0},
+    # A public announcement whose window has ended with no open objection makes its awards final.
+    "publicity-close-due": {"task": "reviews.tasks.publicity_close_due_task", "schedule": 600.0},
 }
 
 # Email: printed to the console in development unless EMAIL_HOST names an SMTP server. In

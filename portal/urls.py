@@ -9,6 +9,7 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal.accounts import views as account_views
+from portal.jobs import api as jobs_api
 from portal.shell import views as shell_views
 
 admin.site.site_header = _("Sichuan–Chongqing Joint R&D Portal · administration")
@@ -23,6 +24,7 @@ swagger_ui = csp_override({**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UN
 api_v1 = [
     path("auth/", include("portal.accounts.api_urls")),
     path("", include("portal.organizations.api_urls")),
+    path("jobs/<int:pk>/", jobs_api.JobView.as_view(), name="api-job"),
     path("", include("reviews.api_urls")),
     path("", include("applications.api_urls")),
 ]
@@ -33,6 +35,7 @@ urlpatterns = [
     path("calls/", include("applications.urls")),
     path("applications/", include("applications.application_urls")),
     path("review/", include("reviews.urls")),
+    path("", include("reviews.public_urls")),
     path("units/", include("portal.organizations.urls")),
     path("jobs/", include("portal.jobs.urls")),
     # One sign-in page for everyone; the second factor is enforced after it.

@@ -25,9 +25,15 @@ from portal.audit.admin import AuditedModelAdmin, ReadOnlyModelAdmin
 from reviews.models import (
     Assignment,
     AssignmentRun,
+    Award,
+    AwardShare,
     Conflict,
     Criterion,
     FormalCheck,
+    FundingNotice,
+    Holiday,
+    Objection,
+    Publicity,
     Review,
     ReviewerProfile,
     Score,
@@ -206,3 +212,120 @@ class ReviewAdmin(ReadOnlyModelAdmin):
     @admin.display(description=_("expert"), ordering="assignment__reviewer__user__full_name")
     def expert(self, obj: Review) -> str:
         return obj.assignment.reviewer.user.full_name
+
+
+# --- Public announcement: the holiday calendar is edited here; announcements and objections
+# change only through reviews.services.publicity ---------------------------------------------
+
+
+@admin.register(Holiday)
+class HolidayAdmin(AuditedModelAdmin):
+    """Days off on weekdays (public holidays) and worked weekend days (调休): the window of a
+    public announcement is counted on them. A window already started keeps its end date."""
+
+    list_display = ("date", "weekday", "name", "workday")
+    list_editable = ("name", "workday")
+    list_filter = ("workday",)
+    search_fields = ("name",)
+    date_hierarchy = "date"
+    ordering = ("date",)
+
+    @admin.display(description=_("weekday"), ordering="date")
+    def weekday(self, obj: Holiday) -> str:
+        from django.utils.formats import date_format
+
+        return date_format(obj.date, "l")
+
+
+class ObjectionInline(_ReadOnlyInline):
+    model = Objection
+    fields = ("token", "award", "name", "unit", "status", "created_at")
+    readonly_fields = fields
+    show_change_link = True
+
+
+@admin.register(Publicity)
+class PublicityAdmin(ReadOnlyModelAdmin):
+    list_display = ("call", "starts_on", "ends_on", "working_days", "status", "created_by", "closed_at")
+    list_filter = ("status",)
+    list_select_related = ("call", "created_by")
+    inlines = (ObjectionInline,)
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyModelAdmin):
+    list_display = ("token", "award", "name", "unit", "status", "created_at", "resolved_by", "resolved_at")
+    list_filter = ("status", "publicity__call")
+    search_fields = ("token", "name", "unit", "email", "award__application__title")
+    list_select_related = ("award__application", "resolved_by")
+    date_hierarchy = "created_at"
+
+
+# --- Funding notices: read-only; they change only through reviews.services.notices ----------
+
+
+@admin.register(FundingNotice)
+class FundingNoticeAdmin(ReadOnlyModelAdmin):
+    list_display = (
+        "number",
+        "version",
+        "current",
+        "status",
+        "award",
+        "attempts",
+        "generated_at",
+        "emailed_at",
+    )
+    list_filter = ("status", "current", "award__call")
+    search_fields = ("number", "verification_code", "sha256", "award__application__title")
+    list_select_related = ("award__application",)
+    date_hierarchy = "created_at"
+    fields = (
+        "award",
+        "number",
+        "version",
+        "current",
+        "status",
+        "verification_code",
+        "file",
+        "sha256",
+        "attempts",
+        "error",
+        "job",
+        "created_by",
+        "created_at",
+        "generated_at",
+        "emailed_at",
+    )
+    readonly_fields = fields
+
+
+# --- Awards: written only by reviews.services.awards (counters, approvals, audit) ----------------
+
+
+class AwardShareInline(_ReadOnlyInline):
+    model = AwardShare
+    fields = ("province", "unit_name", "unit_uscc", "unit_province", "amount")
+    readonly_fields = fields
+
+
+@admin.register(Award)
+class AwardAdmin(ReadOnlyModelAdmin):
+    list_display = (
+        "application",
+        "call",
+        "field",
+        "status",
+        "amount_sc",
+        "amount_cq",
+        "score",
+        "suggested",
+        "approved_sc_by",
+        "approved_cq_by",
+        "notice_number",
+        "updated_at",
+    )
+    list_filter = ("call", "status", "field", "suggested")
+    search_fields = ("application__title", "application__lead_unit__name", "notice_number")
+    list_select_related = ("application__call", "call", "field", "approved_sc_by", "approved_cq_by")
+    inlines = (AwardShareInline,)

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from reviews.views import assignments, formal_check, pool, ranking, workspace
+from reviews.views import (
+    assignments,
+    awards,
+    dashboard,
+    exports,
+    formal_check,
+    notices,
+    pool,
+    publicity,
+    ranking,
+    workspace,
+)
 
 app_name = "reviews"
 
@@ -32,4 +43,24 @@ urlpatterns = [
     path("assignments/<int:pk>/reopen/", workspace.review_reopen, name="review_reopen"),
     # Ranking (review staff).
     path("calls/<int:call_pk>/ranking/", ranking.ranking, name="ranking"),
+    # Decision (review staff of both bureaus): shortlist, awards, joint approval.
+    path("calls/<int:call_pk>/awards/", awards.awards_board, name="awards"),
+    path("calls/<int:call_pk>/awards/shortlist/", awards.shortlist, name="shortlist"),
+    path("calls/<int:call_pk>/awards/suggest/", awards.awards_suggest, name="awards_suggest"),
+    path("applications/<int:pk>/award/", awards.award_edit, name="award_edit"),
+    path("awards/<int:pk>/approve/", awards.award_approve, name="award_approve"),
+    # The public announcement as staff run it, and the objections.
+    path("calls/<int:call_pk>/publicity/", publicity.publicity, name="publicity"),
+    path("objections/<int:pk>/", publicity.objection_detail, name="objection_detail"),
+    path("objections/<int:pk>/attachment/", publicity.objection_attachment, name="objection_attachment"),
+    # Funding notices: the call's batch (staff); one notice (staff, its project leader and unit).
+    path("calls/<int:call_pk>/notices/", notices.notices, name="notices"),
+    path("notices/mine/", notices.my_notices, name="my_notices"),
+    path("notices/<int:pk>/", notices.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/pdf/", notices.notice_pdf, name="notice_pdf"),
+    path("notices/<int:pk>/regenerate/", notices.notice_regenerate, name="notice_regenerate"),
+    # Dashboard and downloads (staff and administrators).
+    path("calls/<int:call_pk>/dashboard/", dashboard.dashboard, name="dashboard"),
+    path("calls/<int:call_pk>/awards/export/", exports.awards_export, name="awards_export"),
+    path("calls/<int:call_pk>/applications/export/", exports.applications_export, name="applications_export"),
 ]

@@ -46,12 +46,23 @@ FORMAL_CHECK = NavItem(_("Formal check"), "reviews:formal_check_list")
 REVIEW = NavItem(_("Expert review"), "reviews:home")
 EXPERTS = NavItem(_("Experts"), "reviews:expert_list")
 MY_REVIEWS = NavItem(_("My reviews"), "reviews:my_assignments")
+ANNOUNCEMENTS = NavItem(_("Announcements"), "public:announcements")
+MY_NOTICES = NavItem(_("Funding notices"), "reviews:my_notices")
 
-ANONYMOUS_NAVIGATION: tuple[NavItem, ...] = (HOME, CALLS, REGISTER)
+ANONYMOUS_NAVIGATION: tuple[NavItem, ...] = (HOME, CALLS, ANNOUNCEMENTS, REGISTER)
 
 NAVIGATION: dict[str, tuple[NavItem, ...]] = {
-    Role.APPLICANT: (HOME, MY_APPLICATIONS, CALLS, PROFILE, SECURITY),
-    Role.UNIT_ADMIN: (HOME, UNIT_APPLICATIONS, UNIT_MEMBERS, CALLS, PROFILE, SECURITY),
+    Role.APPLICANT: (HOME, MY_APPLICATIONS, MY_NOTICES, CALLS, ANNOUNCEMENTS, PROFILE, SECURITY),
+    Role.UNIT_ADMIN: (
+        HOME,
+        UNIT_APPLICATIONS,
+        MY_NOTICES,
+        UNIT_MEMBERS,
+        CALLS,
+        ANNOUNCEMENTS,
+        PROFILE,
+        SECURITY,
+    ),
     Role.BUREAU_STAFF: (HOME, FORMAL_CHECK, REVIEW, EXPERTS, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),
     Role.REVIEWER: (HOME, MY_REVIEWS, CALLS, PROFILE, SECURITY),
     Role.ADMIN: (HOME, REVIEW, EXPERTS, CALLS, ADMIN_SITE, API_DOCS, PROFILE, SECURITY),

@@ -142,6 +142,41 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
+def launch_worker(*, env: dict, log_path: Path, name: str, media_root: Path) -> Worker:
+    """Start ``celery worker`` (one prefork child) with ``env``, its output in ``log_path``; not
+    waited for."""
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "portal",
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        "1",
+        "-l",
+        "info",
+        "--without-heartbeat",
+        "--without-mingle",
+        "--without-gossip",
+        "-n",
+        name,
+    ]
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Worker(process=process, log_path=log_path, media_root=media_root, name=name, env=env)
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
     """A real ``celery -A portal worker`` on the Redis broker and the test database.
@@ -173,43 +208,14 @@ def celery_worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactor
     }
     # Messages left by an earlier run would be delivered to this worker first.
     app.control.purge()
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "portal",
-        "worker",
-        "--pool",
-        "prefork",
-        "--concurrency",
-        "1",
-        "-l",
-        "info",
-        "--without-heartbeat",
-        "--without-mingle",
-        "--without-gossip",
-        "-n",
-        name,
-    ]
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=BASE_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    worker = Worker(process=process, log_path=log_path, media_root=media_root, name=name, env=env)
+    worker = launch_worker(env=env, log_path=log_path, name=name, media_root=media_root)
     try:
         worker.wait_for_log(" ready.", timeout=WORKER_START_TIMEOUT)
         yield worker
     finally:
-        _stop(process)
-        if process.returncode not in (0, -signal.SIGTERM):
-            print(f"Celery worker exited with {process.returncode}; its log:\n{worker.log()}")
+        _stop(worker.process)
+        if worker.process.returncode not in (0, -signal.SIGTERM):
+            print(f"Celery worker exited with {worker.process.returncode}; its log:\n{worker.log()}")
 
 
 @pytest.fixture

@@ -55,4 +55,10 @@ def test_the_sweeps_are_on_the_beat_schedule(settings):
         "portal.jobs.tasks.jobs_requeue_stale",
         "portal.mail.tasks.emails_requeue_stale",
         "applications.tasks.application_notifications_sweep_task",
+        "reviews.tasks.notices_requeue_stale_task",
+        "reviews.tasks.publicity_close_due_task",
     }
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    assert tasks <= set(app.tasks)
