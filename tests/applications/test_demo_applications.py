@@ -47,7 +47,18 @@ from portal.validators import check_id_number, check_uscc
 pytestmark = pytest.mark.django_db
 
 # The accepted ones have gone on into the expert review of the reviews demo.
-DEMO_STATES = {"draft", "submitted", "returned", "endorsed", "under_review", "reviewed", "withdrawn"}
+# The demo goes on to the decision: the reviewed applications end funded or not funded; those
+# still with the demo experts' reviews to do stay under review.
+DEMO_STATES = {
+    "draft",
+    "submitted",
+    "returned",
+    "endorsed",
+    "under_review",
+    "awarded",
+    "not_funded",
+    "withdrawn",
+}
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -299,3 +310,31 @@ def test_the_plan_is_the_same_on_every_run():
     assert [(p.pi, p.lead, p.partner, p.path, p.teammate) for p in first] == [
         (p.pi, p.lead, p.partner, p.path, p.teammate) for p in second
     ]
+
+
+def test_the_call_ends_with_sixteen_final_awards_within_quotas_and_budgets_and_their_notices(seeded):
+    from collections import Counter as Count
+
+    from portal.jobs.models import Job
+    from reviews.models import Award, AwardStatus, FundingNotice, NoticeStatus
+    from reviews.services.notices import notice_batch_execute, notice_render
+
+    call = FundingCall.objects.get()
+    final = Award.objects.filter(call=call, status=AwardStatus.FINAL)
+    assert Count(final.values_list("field__code", flat=True)) == {"health": 2, "eco": 3, "ai": 5, "agri": 6}
+    assert sum(a.amount_sc for a in final) == call.awarded_sc <= call.budget_sc
+    assert sum(a.amount_cq for a in final) == call.awarded_cq <= call.budget_cq
+    assert all(a.total <= call.per_project_cap for a in final)
+    assert all(a.approved_sc_by and a.approved_cq_by for a in final)
+    assert call.applications.filter(status="awarded").count() == 16
+    # The batch was queued when the demo committed (here the module's transaction never commits,
+    # so its work is done by hand, as the worker would).
+    job = Job.objects.get(kind="notices.batch", object_id=str(call.pk))
+    with override_settings(MEDIA_ROOT=seeded["media"]):
+        notice_batch_execute(job_id=job.pk)
+        for notice in FundingNotice.objects.filter(award__call=call, status=NoticeStatus.PENDING):
+            notice_render(notice_id=notice.pk)
+    notices = FundingNotice.objects.filter(award__call=call, current=True, status=NoticeStatus.DONE)
+    assert sorted(notices.values_list("number", flat=True)) == sorted(
+        f"川渝联研〔2021〕{n}号" for n in range(1, 17)
+    )

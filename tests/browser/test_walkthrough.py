@@ -64,7 +64,7 @@ def test_an_applicant_signs_in_and_lands_on_the_applicant_home(browser, demo):
     sign_in(page, demo, "applicant.cq@demo.test")
     assert page.url == f"{demo}/"
     nav = page.locator("#site-nav a").all_inner_texts()
-    assert nav == ["首页", "我的申报", "项目申报", "个人信息", "账户安全"]
+    assert nav == ["首页", "我的申报", "立项通知书", "项目申报", "立项公示", "个人信息", "账户安全"]
     assert page.locator(".call-card").count() == 1
     assert page.locator(".account__name").is_visible()
 

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext
 
 from applications import demo as applications_demo
 from reviews import demo as reviews_demo
+from reviews import demo_awards
 
 
 def _width(text: str) -> int:
@@ -50,6 +51,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Only the call, units and logins: no demo applications (faster; used by the browser tests).",
         )
+        parser.add_argument(
+            "--until-review",
+            action="store_true",
+            help="Stop after the expert review: no awards, announcement or notices (to decide through the pages).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -62,6 +68,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             applications_demo.seed(self.stdout, applications=not options["without_applications"])
             reviews_demo.seed(self.stdout)
+        if not options["until_review"] and not options["without_applications"]:
+            # Its own transactions: the notices are built after the awards are committed.
+            demo_awards.seed(self.stdout)
         self.print_logins()
 
     def print_logins(self) -> None:
