@@ -96,7 +96,9 @@ def test_it_reports_every_planned_application_created_and_none_failed(seeded):
 def test_every_state_of_the_applicants_side_is_there_led_by_each_province(seeded):
     by_state = Counter((a.status, a.province) for a in applications())
     assert {status for status, _province in by_state} == DEMO_STATES
-    for state in DEMO_STATES:
+    # Still under review are only the applications the two demo expert logins have left to
+    # score: which ones depends on the draw, so not necessarily one of each province.
+    for state in DEMO_STATES - {"under_review"}:
         assert by_state[(state, "SC")] and by_state[(state, "CQ")], state
 
 
