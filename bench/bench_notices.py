@@ -103,35 +103,15 @@ class MemoryWatch(threading.Thread):
 
 
 def _start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "portal",
-        "worker",
-        "--pool",
-        "prefork",
-        "--concurrency",
-        str(CONCURRENCY),
-        "-l",
-        "info",
-        "--without-heartbeat",
-        "--without-mingle",
-        "--without-gossip",
-        "-n",
-        f"bench-notices-{os.getpid()}@%h",
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    from tests.integration.conftest import launch_worker
+
+    process = launch_worker(
+        env=env,
+        log_path=log_path,
+        name=f"bench-notices-{os.getpid()}@%h",
+        media_root=Path(env["MEDIA_ROOT"]),
+        concurrency=CONCURRENCY,
+    ).process
     deadline = time.monotonic() + 90
     while " ready." not in log_path.read_text(errors="replace"):
         if process.poll() is not None or time.monotonic() > deadline:

@@ -36,7 +36,7 @@ import csv
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import IO, Any
 
 from django.http import FileResponse, StreamingHttpResponse
@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from applications.models import FundingCall
+from portal.money import to_wan
 from reviews.selectors.exports import applications_for_export, awards_for_export, call_labels
 
 CSV = "csv"
@@ -61,8 +62,6 @@ APPLICATIONS = "applications"
 KINDS = (AWARDS, APPLICATIONS)
 FILENAMES = {AWARDS: "川渝联合研发立项清单-{year}", APPLICATIONS: "川渝联合研发申报项目评审汇总-{year}"}
 
-TEN_THOUSAND = Decimal(10000)
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
 # Column kinds: how a value is written and formatted.
 TEXT, INTEGER, WAN, POINTS = "text", "integer", "wan", "points"
@@ -101,9 +100,7 @@ def unknown_format_message(unknown: UnknownFormat) -> str:
 
 def wan(yuan: Decimal | None) -> Decimal | None:
     """Yuan as 万元, 2 decimals half-up (20000000 → 2000.00)."""
-    if yuan is None:
-        return None
-    return (yuan / TEN_THOUSAND).quantize(CENT, rounding=ROUND_HALF_UP)
+    return None if yuan is None else to_wan(yuan)
 
 
 def escape(text: str) -> str:

@@ -35,12 +35,12 @@ from django.utils import timezone, translation
 from applications.models import BudgetLine, BudgetSource, Partner
 from applications.printing import BUREAU, chinese_date, period, qr_data_uri
 from portal.choices import Province
+from portal.money import wan_text
 from reviews.models import AwardShare, FundingNotice
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 NOTICE_CSS_PATH = Path(settings.BASE_DIR) / "templates" / "pdf" / "notice.css"
 ZERO = Decimal(0)
-TEN_THOUSAND = Decimal(10000)
 # The lead unit signs the task contract within this many days of the notice's date.
 CONTRACT_DAYS = 30
 # Bureaus in the order of the header and the signature: the joint notice names both.
@@ -50,8 +50,7 @@ PROVINCE_NAMES = {Province.SC: "四川", Province.CQ: "重庆", Province.OTHER: 
 
 def wan(value: Decimal | None) -> str:
     """Yuan as 万元 with two decimals and thousands separators (``1234500`` → ``123.45``)."""
-    amount = value or ZERO
-    return f"{(amount / TEN_THOUSAND).quantize(Decimal('0.01')):,}"
+    return wan_text(value or ZERO)
 
 
 @dataclass

@@ -14,10 +14,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from portal.money import wan_text
+
 register = template.Library()
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-TEN_THOUSAND = Decimal(10000)
 CENT = Decimal("0.01")
 
 
@@ -39,9 +40,7 @@ def wan(value: object) -> str:
     the unit is written by the template (or by ``wan_yuan``).
     """
     amount = _decimal(value)
-    if amount is None:
-        return ""
-    return f"{(amount / TEN_THOUSAND).quantize(CENT, rounding=ROUND_HALF_UP):,}"
+    return "" if amount is None else wan_text(amount)
 
 
 @register.filter

@@ -400,43 +400,34 @@ def objection_resolve(*, objection: Objection, decision: Any, reason: Any, by: A
                 reason=reason,
                 data={"objection": objection.pk},
             )
-        objection.status = decision
-        objection.resolution = reason
-        objection.resolved_by = by
-        objection.resolved_at = timezone.now()
-        objection.save(update_fields=["status", "resolution", "resolved_by", "resolved_at"])
+        _record_decision(objection, decision, reason, by, {"award": award.pk, "award_before": before})
         if decision == ObjectionStatus.UPHELD and award.status == AwardStatus.WITHDRAWN:
             # The other objections to the withdrawn award have nothing left to decide: they are
             # upheld with it, so that they do not hold up the closing of the announcement.
-            for other in Objection.objects.filter(award=award, status=ObjectionStatus.OPEN).exclude(
-                pk=objection.pk
-            ):
-                other.status = ObjectionStatus.UPHELD
-                other.resolution = reason
-                other.resolved_by = by
-                other.resolved_at = objection.resolved_at
-                other.save(update_fields=["status", "resolution", "resolved_by", "resolved_at"])
-                audit_record(
-                    actor=by,
-                    action="objection.resolve",
-                    obj=other,
-                    from_state=ObjectionStatus.OPEN,
-                    to_state=ObjectionStatus.UPHELD,
-                    reason=reason,
-                    data={"award": award.pk, "with": objection.pk},
-                )
-                _email_objector(other, "decided")
-        audit_record(
-            actor=by,
-            action="objection.resolve",
-            obj=objection,
-            from_state=ObjectionStatus.OPEN,
-            to_state=decision,
-            reason=reason,
-            data={"award": award.pk, "award_before": before},
-        )
-        _email_objector(objection, "decided")
+            others = Objection.objects.filter(award=award, status=ObjectionStatus.OPEN)
+            for other in others.select_for_update(of=("self",)):
+                _record_decision(other, decision, reason, by, {"award": award.pk, "with": objection.pk})
     return objection
+
+
+def _record_decision(objection: Objection, decision: str, reason: str, by: Any, data: dict) -> None:
+    """Write the decision on an open objection (locked by the caller), audit it, and email the
+    person who filed it after commit."""
+    objection.status = decision
+    objection.resolution = reason
+    objection.resolved_by = by
+    objection.resolved_at = timezone.now()
+    objection.save(update_fields=["status", "resolution", "resolved_by", "resolved_at"])
+    audit_record(
+        actor=by,
+        action="objection.resolve",
+        obj=objection,
+        from_state=ObjectionStatus.OPEN,
+        to_state=decision,
+        reason=reason,
+        data=data,
+    )
+    _email_objector(objection, "decided")
 
 
 def _email_objector(objection: Objection, kind: str) -> None:

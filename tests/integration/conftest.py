@@ -142,9 +142,9 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-def launch_worker(*, env: dict, log_path: Path, name: str, media_root: Path) -> Worker:
-    """Start ``celery worker`` (one prefork child) with ``env``, its output in ``log_path``; not
-    waited for."""
+def launch_worker(*, env: dict, log_path: Path, name: str, media_root: Path, concurrency: int = 1) -> Worker:
+    """Start ``celery worker`` (``concurrency`` prefork children) with ``env``, its output in
+    ``log_path``; not waited for. The notices benchmark starts its workers with it too."""
     command = [
         sys.executable,
         "-m",
@@ -155,7 +155,7 @@ def launch_worker(*, env: dict, log_path: Path, name: str, media_root: Path) -> 
         "--pool",
         "prefork",
         "--concurrency",
-        "1",
+        str(concurrency),
         "-l",
         "info",
         "--without-heartbeat",
