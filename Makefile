@@ -5,6 +5,8 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
+# pytest-xdist processes for `make test` (one per core; `make test PYTEST_WORKERS=0` runs in one).
+PYTEST_WORKERS ?= auto
 
 # A Python >= 3.12 found on this machine: $PYTHON if given, then the usual names, then pyenv's.
 FIND_PYTHON = for c in "$$PYTHON" python3.13 python3.12 python3.14 python3 \
@@ -26,7 +28,7 @@ run: $(VENV)/.stamp-runtime messages system-packages npm-packages
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.stamp-test messages system-packages browser-packages npm-packages
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.stamp-test
 	$(VENV)/bin/ruff check .

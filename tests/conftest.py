@@ -2,10 +2,21 @@
 unless REQUIRE_SERVICES=1 (as in CI), where a missing service fails the test."""
 
 import os
+from pathlib import Path
 
 import pytest
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+INTEGRATION = Path(__file__).parent / "integration"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs ``-n auto --dist loadgroup``) the integration tests
+    run one after another in one process: their Celery workers share one Redis broker, and one
+    test's worker must never take another test's tasks."""
+    for item in items:
+        if INTEGRATION in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.xdist_group("services"))
 
 
 def need(condition: bool, reason: str) -> None:
