@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token, TokenProxy
 
 from portal.accounts.models import User
+from portal.accounts.services import token_revoke
 from portal.audit.admin import AuditedModelAdmin
 from portal.audit.services import audit_record
 
@@ -100,6 +101,9 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         if request.method == "POST" and response.status_code == 302:
             user = self.get_object(request, id)
             if user is not None:
+                # As after a change on the portal's own pages: a token taken with the old
+                # password stops working.
+                token_revoke(user=user)
                 audit_record(actor=request.user, action="user.password_set", obj=user, data={"via": "admin"})
         return response
 

@@ -1,14 +1,17 @@
 """``/healthz``: the database, and the broker when one is configured, answer within a second."""
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
 def _database() -> str:
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A server that takes the connection but does not answer counts as down.
+            cursor.execute("SET LOCAL statement_timeout = 1000")
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return "ok"
@@ -26,7 +29,7 @@ def _broker() -> str:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database}
     if settings.REDIS_URL:

@@ -429,6 +429,20 @@ def test_the_administrator_can_change_a_password(admin_client, client):
     assert client.login(email="someone@example.test", password="a-new-pass-2021!")
 
 
+def test_a_password_set_by_the_administrator_revokes_the_api_token(admin_client):
+    from rest_framework.authtoken.models import Token
+
+    person = UserFactory()
+    Token.objects.create(user=person)
+    response = admin_client.post(
+        reverse("admin:auth_user_password_change", args=[person.pk]),
+        {"password1": "a-new-pass-2021!", "password2": "a-new-pass-2021!", "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    assert not Token.objects.filter(user=person).exists()
+    assert AuditEvent.objects.filter(action="auth.token_revoke", object_id=str(person.pk)).count() == 1
+
+
 def test_the_password_page_opens_in_english(admin_client):
     person = UserFactory()
     response = in_language(admin_client, "en").get(

@@ -167,6 +167,15 @@ class TestRefusals:
         assert response.json()["errors"][0]["code"] == "throttled"
         assert "Retry-After" in response
 
+    def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(self, api_client) -> None:
+        for attempt in range(20):
+            forged = {"HTTP_X_FORWARDED_FOR": f"198.51.100.{attempt}"}
+            assert api_client.post(token_url(), {}, format="json", **forged).status_code == 400
+
+        response = api_client.post(token_url(), {}, format="json", HTTP_X_FORWARDED_FOR="198.51.100.99")
+
+        assert response.status_code == 429
+
 
 class TestLockout:
     # Both ways axes may be told where the login is: its default (the user model's "email")

@@ -64,3 +64,15 @@ def test_it_answers_503_naming_the_broker_when_nothing_answers_at_redis_url(
 def test_it_answers_only_get(client: Client, no_broker: None) -> None:
     assert client.post(reverse("shell:healthz")).status_code == 405
     assert client.get(reverse("shell:healthz")).status_code == 200
+
+
+def test_a_head_request_gets_the_status_without_a_body(client: Client, no_broker: None) -> None:
+    # Load balancers often probe with HEAD.
+    response = client.head(reverse("shell:healthz"))
+
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_a_post_is_refused_with_405(client: Client, no_broker: None) -> None:
+    assert client.post(reverse("shell:healthz")).status_code == 405
