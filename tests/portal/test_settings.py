@@ -41,6 +41,8 @@ print(json.dumps({
     "email": settings.MAILERS["default"]["BACKEND"],
     "database": settings.DATABASES["default"]["ENGINE"],
     "debug": settings.DEBUG,
+    "secret_key_fallbacks": settings.SECRET_KEY_FALLBACKS,
+    "database_options": settings.DATABASES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -140,7 +142,7 @@ def test_redis_url_switches_celery_to_the_broker_and_the_cache_to_redis(tmp_path
 
     assert found["eager"] is False and found["app_eager"] is False
     assert found["broker"] == url
-    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["cache"] == "portal.cache.ResilientRedisCache"
     assert found["cache_location"] == url
 
 
@@ -148,3 +150,16 @@ def test_database_url_switches_to_postgresql(tmp_path: Path) -> None:
     found = probe(tmp_path, DATABASE_URL="postgres://portal@db.example.org:5432/portal")
 
     assert found["database"] == "django.db.backends.postgresql"
+    assert found["database_options"]["connect_timeout"] == 5
+
+
+def test_the_database_url_may_set_its_own_connect_timeout(tmp_path: Path) -> None:
+    found = probe(tmp_path, DATABASE_URL="postgres://portal@db.example.org:5432/portal?connect_timeout=2")
+
+    assert found["database_options"]["connect_timeout"] == 2
+
+
+def test_old_secret_keys_are_kept_as_fallbacks_while_a_rotation_runs(tmp_path: Path) -> None:
+    found = probe(tmp_path, DJANGO_SECRET_KEY_FALLBACKS="old-key-one, old-key-two")
+
+    assert found["secret_key_fallbacks"] == ["old-key-one", "old-key-two"]
