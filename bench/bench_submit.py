@@ -7,10 +7,10 @@ names PostgreSQL, else on postgres://postgres@127.0.0.1:5432/), migrates it, see
 applications of one open call (each with its own PI and API token) and starts gunicorn
 with sync workers and production settings (``DJANGO_DEBUG=0``, no SSL redirect;
 ``bench/settings.py``) and, as in production, Redis as the Celery broker (database 13 of
-the local Redis, emptied at the end; no worker is needed: the queued status emails are
-rendered and stored in the request, and only their sending is left to a worker). Without a
-reachable Redis, Celery runs eagerly and the emails are also sent inside the request. Every application is submitted once by its
-PI, one in ten twice at the same time (one must answer 200, the other 409); then the
+the local Redis, emptied at the end; no worker is needed: the request publishes one message
+after commit, and a worker would render and send the status emails). Without a reachable
+Redis, Celery runs eagerly and the emails are also rendered and sent inside the request.
+Every application is submitted once by its PI, one in ten twice at the same time (one must answer 200, the other 409); then the
 database must hold exactly one submission per application. Everything is dropped at the
 end.
 """

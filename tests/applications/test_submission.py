@@ -151,6 +151,14 @@ def test_a_ready_application_passes_every_rule(ready):
     assert problems_of(application_with_parts(ready.pk)) == []
 
 
+def test_a_submission_makes_a_fixed_number_of_queries(ready, django_assert_num_queries):
+    # Lock and read, the limits, the move, its audit event, the frozen document: the number
+    # does not grow with the team, the partners or the budget (the rules read the document).
+    current = stored(ready)
+    with django_assert_num_queries(7):
+        application_submit(application=current, by=current.pi)
+
+
 def test_it_refuses_a_lead_unit_not_of_the_province_it_applies_to(ready):
     Organization.objects.filter(pk=ready.lead_unit_id).update(
         registered_province="OTHER", located_province="OTHER"
