@@ -10,6 +10,8 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 INTEGRATION = Path(__file__).parent / "integration"
 
 
+# First, before pytest-xdist reads the groups off the items in its own hook.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``make test`` runs ``-n auto --dist loadgroup``) the integration tests
     run one after another in one process: their Celery workers share one Redis broker, and one
@@ -17,6 +19,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if INTEGRATION in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.xdist_group("services"))
+
+
+class _GroupsCheck:
+    """After pytest-xdist has named the groups (in an xdist process with ``--dist loadgroup``):
+    an integration test outside its group would run beside another one, so stop instead."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if not getattr(config.option, "loadgroup", False):
+            return
+        stray = [item.nodeid for item in items if INTEGRATION in Path(str(item.path)).parents]
+        stray = [nodeid for nodeid in stray if not nodeid.endswith("@services")]
+        if stray:
+            raise pytest.UsageError(f"pytest-xdist did not group the integration tests: {stray[:3]}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_GroupsCheck(), "portal-xdist-groups-check")
 
 
 def need(condition: bool, reason: str) -> None:
