@@ -262,6 +262,11 @@ class _ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Shown, never edited: a field that is not editable (uploaded_at) is a FieldError
+        # unless it is read-only.
+        return self.fields
+
 
 class PartnerInline(_ReadOnlyInline):
     model = Partner

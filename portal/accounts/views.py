@@ -2,7 +2,7 @@
 second factor, account security, the profile and the person's unit."""
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -197,6 +197,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def security(request: HttpRequest) -> HttpResponse:
     """What protects the account: the password and whether a second factor is set up."""
     user = request.user
@@ -259,8 +260,13 @@ def unit(request: HttpRequest) -> HttpResponse:
 
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin site's sign-in is the portal's. A signed-in person whom the admin sends here
-    lacks access to it: say so, rather than sign-in and admin sending them back and forth."""
+    lacks access to it: say so, rather than sign-in and admin sending them back and forth.
+    Someone who may use it (a bookmark, the browser's back button) goes on to the admin."""
     if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return HttpResponseRedirect(
+                safe_next(request, request.GET.get("next"), fallback=reverse("admin:index"))
+            )
         raise PermissionDenied(_("Your account may not use the administration site."))
     query = request.META.get("QUERY_STRING", "")
     return HttpResponseRedirect(reverse("accounts:login") + (f"?{query}" if query else ""))

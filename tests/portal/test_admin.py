@@ -219,6 +219,8 @@ def test_the_call_page_queries_do_not_grow_with_tasks_and_each_row_keeps_its_fie
     GuideTaskFactory(call=call, field=ai, position=1)
     GuideTaskFactory(call=call, field=eco, position=2)
     url = reverse("admin:applications_fundingcall_change", args=[call.pk])
+    # The first page of a process also fills the content-type cache: counted only once warm.
+    admin_client.get(url)
 
     with CaptureQueriesContext(connection) as with_two:
         response = admin_client.get(url)
