@@ -53,6 +53,9 @@ def jobs_requeue_stale(*, older_than: timedelta) -> int:
         task=""
     )
     count = 0
+    # The tasks modules, in a process that has not imported them yet (a shell, a test): the
+    # worker imports them at start, anywhere else autodiscovery is lazy.
+    app.loader.import_default_modules()
     for job in stale.only("pk", "task"):
         # Through the registered task (not send_task), so that without a broker it runs in-process.
         app.tasks[job.task].delay(job.pk)
