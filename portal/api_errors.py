@@ -16,6 +16,8 @@ DRF's stable error code, so clients can branch on it without parsing translated 
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -51,12 +53,31 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # Services and model validation raise Django's ValidationError: for the API that is
         # bad input (400), not a crash.
         exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent | RequestDataTooBig):
+        # Django refuses a body past its limits while DRF reads it: without this, Django's own
+        # 400 page (HTML) would answer an API client.
+        exc = _body_over_limit(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         # Not an error of the request but a bug: Django logs it and answers 500.
         return None
     response.data = error_body(exc, response.data)
     return response
+
+
+def _body_over_limit(exc: Exception) -> exceptions.ParseError:
+    if isinstance(exc, TooManyFieldsSent):
+        message = _("The body has more than %(limit)d fields.") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
+        return exceptions.ParseError(message, code="too_many_fields")
+    if isinstance(exc, TooManyFilesSent):
+        message = _("The body has more than %(limit)d files.") % {
+            "limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        }
+        return exceptions.ParseError(message, code="too_many_files")
+    message = _("The body is larger than %(limit)d bytes.") % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    return exceptions.ParseError(message, code="too_large")
 
 
 def error_body(exc: Exception, data: Any) -> dict[str, Any]:

@@ -309,13 +309,21 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sichuan–Chongqing Joint R&D Portal API",
-    "DESCRIPTION": "川渝联合研发平台 API. Amounts are decimal strings in yuan; times carry +08:00.",
+    "DESCRIPTION": (
+        "川渝联合研发平台 API. Amounts are decimal strings in yuan; times carry +08:00. "
+        "An empty query parameter (?sort=) counts as absent."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The errors of the framework around every view (portal/api_schema.py), after the enums.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api_schema.declare_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CallStatusEnum": "applications.models.CallStatus",
         "ProvinceEnum": "portal.choices.Province",

@@ -335,18 +335,51 @@ class ReturnSerializer(serializers.Serializer):
 # --- Serializers: answers other than the document -----------------------------------------
 
 
+class RequestProblemSerializer(serializers.Serializer):
+    """One problem of a refused request: a part of the application (with its section), or an
+    input outside the sections (a missing version, a body that is not an object…) in the API's
+    error shape, without a section."""
+
+    section = serializers.ChoiceField(
+        choices=[(s, s) for s in rules.SECTIONS],
+        required=False,
+        help_text=gettext_lazy("The section of the application; absent for an input outside the sections."),
+    )
+    field = serializers.CharField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The field at fault (rows are named like budget[0].amount); null for the request as a whole."
+        ),
+    )
+    code = serializers.CharField(help_text=gettext_lazy("Stable, untranslated code."))
+    message = serializers.CharField(help_text=gettext_lazy("Readable message in the request's language."))
+
+
 class SaveRefusedSerializer(serializers.Serializer):
+    """400 of a change: parts refused (the valid ones saved: version and saved say so), or a
+    request refused as a whole before anything was saved (no version, no saved)."""
+
     detail = serializers.CharField()
-    errors = ProblemSerializer(many=True, help_text=gettext_lazy("The inputs that were not saved, and why."))
-    version = serializers.IntegerField(help_text=gettext_lazy("The version after saving the valid parts."))
+    errors = RequestProblemSerializer(
+        many=True, help_text=gettext_lazy("The inputs that were not saved, and why.")
+    )
+    version = serializers.IntegerField(
+        required=False,
+        help_text=gettext_lazy("The version after saving the valid parts; absent when nothing was saved."),
+    )
     saved = serializers.ListField(
-        child=serializers.CharField(), help_text=gettext_lazy("The fields and sections that were saved.")
+        child=serializers.CharField(),
+        required=False,
+        help_text=gettext_lazy("The fields and sections that were saved; absent when nothing was saved."),
     )
 
 
 class ProblemsErrorSerializer(serializers.Serializer):
+    """400 of a step: every problem of the application by section, or a refusal of the request
+    as a whole (past the deadline…) in the API's error shape."""
+
     detail = serializers.CharField()
-    errors = ProblemSerializer(many=True)
+    errors = RequestProblemSerializer(many=True)
 
 
 class SubmitResultSerializer(serializers.Serializer):

@@ -26,6 +26,7 @@ from portal.accounts import otp
 from portal.accounts.models import User
 from portal.accounts.services import PROFILE_FIELDS, token_issue, token_revoke, user_profile_update
 from portal.api_errors import ApiErrorSerializer
+from portal.choices import Province
 
 
 class TokenCredentialsSerializer(serializers.Serializer):
@@ -174,6 +175,14 @@ class TokenView(APIView):
 
 class MeSerializer(serializers.ModelSerializer):
     organization = serializers.SerializerMethodField()
+    # Declared: DRF drops allow_blank from read-only model fields, and the schema would then
+    # leave out the empty province of everyone but bureau staff.
+    province = serializers.ChoiceField(
+        choices=Province.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text=gettext_lazy("The bureau's province for bureau staff; empty for everyone else."),
+    )
 
     class Meta:
         model = User

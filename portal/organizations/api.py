@@ -44,13 +44,22 @@ class OrganizationSerializer(serializers.ModelSerializer):
         extra_kwargs = {"uscc": {"validators": [], "max_length": 40}}
 
 
+class OrganizationSearchSerializer(serializers.Serializer):
+    """The query of the list: an unknown province is a 400 naming it, not an empty list."""
+
+    search = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    province = serializers.ChoiceField(choices=Province.choices, required=False, allow_blank=True)
+
+
 @extend_schema(tags=["organizations"])
 class OrganizationListView(ListCreateAPIView):
     serializer_class = OrganizationSerializer
 
     def get_queryset(self):  # noqa: ANN201
-        params = self.request.query_params
-        return organizations_search(query=params.get("search", "")[:100], province=params.get("province", ""))
+        params = OrganizationSearchSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        query = params.validated_data
+        return organizations_search(query=query.get("search", "")[:100], province=query.get("province", ""))
 
     @extend_schema(
         summary=gettext_lazy("Find units"),

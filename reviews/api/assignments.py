@@ -18,7 +18,7 @@ Reads go through ``reviews.selectors.assignments``, writes through
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -198,6 +198,15 @@ def _refused(error: AssignmentError) -> exceptions.APIException:
     return refusal
 
 
+def _call_or_404(pk: int) -> FundingCall:
+    # Not get_object_or_404, whose message names the model in English: errors of the API are in
+    # the request's language.
+    call = FundingCall.objects.filter(pk=pk).first()
+    if call is None:
+        raise Http404(_("There is no call with this id."))
+    return call
+
+
 @extend_schema(tags=["review"])
 class AssignmentRunView(APIView):
     """Run the assignment of a call (review staff)."""
@@ -224,7 +233,7 @@ class AssignmentRunView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         require_review_staff(request.user)
-        call = get_object_or_404(FundingCall, pk=pk)
+        call = _call_or_404(pk)
         params = RunRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         try:
@@ -247,7 +256,7 @@ class AssignmentRunView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         require_review_staff(request.user)
-        call = get_object_or_404(FundingCall, pk=pk)
+        call = _call_or_404(pk)
         return Response(RunSerializer(runs_of_call(call=call, limit=20), many=True).data)
 
 
@@ -336,6 +345,18 @@ class AssignmentViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Assignment]:
         return assignments_for_user(user=self.request.user)
+
+    def get_object(self) -> Assignment:
+        # Not DRF's lookup, whose 404 names the model in English: errors of the API are in the
+        # request's language. Only plain digits: the router's pattern takes any text.
+        text = str(self.kwargs["pk"])
+        assignment = None
+        if text.isascii() and text.isdigit():
+            assignment = self.get_queryset().filter(pk=int(text)).first()
+        if assignment is None:
+            raise Http404(_("There is no assignment with this id."))
+        self.check_object_permissions(self.request, assignment)
+        return assignment
 
     def list(self, request: Request) -> Response:
         queryset = self.get_queryset()

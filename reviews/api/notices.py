@@ -17,7 +17,6 @@
 from typing import Any
 
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -142,6 +141,15 @@ class _AnyAccept(BaseContentNegotiation):
 # --- Views -----------------------------------------------------------------------------------
 
 
+def _call_or_404(pk: int) -> FundingCall:
+    # Not get_object_or_404, whose message names the model in English: errors of the API are in
+    # the request's language.
+    call = FundingCall.objects.filter(pk=pk).first()
+    if call is None:
+        raise Http404(_("There is no call with this id."))
+    return call
+
+
 @extend_schema(tags=["notices"])
 class NoticeBatchView(APIView):
     """A call's funding notices (review staff)."""
@@ -156,7 +164,7 @@ class NoticeBatchView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         require_review_staff(request.user)
-        call = get_object_or_404(FundingCall, pk=pk)
+        call = _call_or_404(pk)
         return Response(NoticeSerializer(notices_of_call(call), many=True).data)
 
     @extend_schema(
@@ -179,7 +187,7 @@ class NoticeBatchView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         require_review_staff(request.user)
-        call = get_object_or_404(FundingCall, pk=pk)
+        call = _call_or_404(pk)
         try:
             job = notices_batch_start(call=call, by=request.user)
         except NoticeError as error:

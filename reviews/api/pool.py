@@ -58,19 +58,31 @@ class RowProblemSerializer(serializers.Serializer):
 
 
 class RowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text=gettext_lazy("Row of the file (the header is row 1)."))
-    field = serializers.CharField(help_text=gettext_lazy("The column codes at fault, separated by commas."))
+    """One bad row; for a file that cannot be read, the one error naming ``file`` (no row)."""
+
+    row = serializers.IntegerField(
+        required=False, help_text=gettext_lazy("Row of the file (the header is row 1); absent for the file.")
+    )
+    field = serializers.CharField(
+        allow_null=True,
+        help_text=gettext_lazy("The column codes at fault, separated by commas; file for the file itself."),
+    )
     code = serializers.CharField(
         help_text=gettext_lazy("The rule's code, or invalid_row when several are broken.")
     )
     message = serializers.CharField(
         help_text=gettext_lazy("Every problem of the row, each after its column code.")
     )
-    problems = RowProblemSerializer(many=True)
+    problems = RowProblemSerializer(many=True, required=False)
 
 
 class InvalidRowsSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text=gettext_lazy("invalid_rows"))
+    """400 of the import: the bad rows (code invalid_rows), or a file that cannot be read (the
+    API's error shape, without code)."""
+
+    code = serializers.CharField(
+        required=False, help_text=gettext_lazy("invalid_rows when rows are bad; absent otherwise.")
+    )
     detail = serializers.CharField()
     errors = RowErrorSerializer(many=True, help_text=gettext_lazy("One entry per bad row, in file order."))
 
