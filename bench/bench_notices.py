@@ -34,6 +34,7 @@ import threading
 import time
 from pathlib import Path
 
+from bench.load.services import children_of, status_kib
 from bench.table import Row
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,32 +55,6 @@ MEMORY_ROW = "notices: peak RSS per worker child"
 # --- The worker and its children's memory --------------------------------------------------------
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry))
-    return found
-
-
-def _peak_kib(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 class MemoryWatch(threading.Thread):
     """Samples the peak RSS of every child of a worker until stopped; children recycled by
     ``max_tasks_per_child`` are new processes, each counted with its own peak."""
@@ -92,8 +67,8 @@ class MemoryWatch(threading.Thread):
 
     def run(self) -> None:
         while not self._stop_event.wait(0.25):
-            for child in _children(self.worker_pid):
-                peak = _peak_kib(child)
+            for child in children_of(self.worker_pid):
+                peak = status_kib(child, "VmHWM")
                 if peak is not None:
                     self.peaks[child] = max(peak, self.peaks.get(child, 0))
 

@@ -21,7 +21,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.load.services import free_port
 from bench.table import Row
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,12 +208,6 @@ def _check_call(command: list[str], env: dict[str, str], what: str) -> None:
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{what} failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
@@ -529,7 +523,7 @@ def run() -> list[Row]:
     try:
         env = _environment(database_url, workdir)
         seeded = _prepare(env, workdir)
-        port = _free_port()
+        port = free_port()
         log_path = workdir / "gunicorn.log"
         gunicorn = _start_gunicorn(env, port, log_path)
         _wait_healthy(gunicorn, port, log_path)

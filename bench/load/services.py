@@ -84,16 +84,22 @@ def children_of(pid: int) -> list[int]:
     return sorted(found)
 
 
-def rss_kib(pid: int) -> int | None:
-    """``VmRSS`` of ``pid`` in KiB; None when the process is gone."""
+def status_kib(pid: int, key: str) -> int | None:
+    """A memory figure of ``/proc/<pid>/status`` in KiB (``VmRSS``, ``VmHWM``…); None when the
+    process is gone."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(f"{key}:"):
                     return int(line.split()[1])
     except OSError:
         return None
     return None
+
+
+def rss_kib(pid: int) -> int | None:
+    """``VmRSS`` of ``pid`` in KiB; None when the process is gone."""
+    return status_kib(pid, "VmRSS")
 
 
 def tree_rss(pid: int) -> dict[int, int]:

@@ -24,6 +24,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 
+from bench.load.services import Redis, redis_answers
 from tests.conftest import need
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -44,18 +45,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
-
-
-def redis_answers(url: str) -> bool:
-    import redis
-
-    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-    finally:
-        client.close()
 
 
 def require_services() -> None:
@@ -235,62 +224,15 @@ def worker(celery_worker: Worker, settings: Any, request: pytest.FixtureRequest)
         print(f"--- Celery worker log during {request.node.name} ---\n{celery_worker.log()[start:]}")
 
 
-@dataclass
-class RedisServer:
-    """A throwaway redis-server of one test, on its own port and folder."""
-
-    process: subprocess.Popen
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def throwaway_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A private redis-server for fault tests; the shared one on 6379 is never touched."""
-    binary = shutil.which("redis-server")
-    need(binary is not None, "redis-server is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = RedisServer(process=process, port=port)
+def throwaway_redis() -> Iterator[Redis]:
+    """A private redis-server for fault tests (the load harness's, ``bench/load/services.py``),
+    on its own port and folder; the shared one on 6379 is never touched. ``stop()`` takes it
+    down, ``start()`` brings it back on the same port, empty."""
+    need(shutil.which("redis-server") is not None, "redis-server is not installed")
+    server = Redis.create()
     try:
-        deadline = time.monotonic() + 10
-        while not redis_answers(server.url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the throwaway redis-server on port {port} did not start")
-            time.sleep(0.05)
+        server.start()
         yield server
     finally:
-        server.stop()
+        server.destroy()

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 
 from applications.models import Application, ApplicationStatus
+from bench.load.services import Redis
 from portal.audit.models import AuditEvent
 from reviews.models import AwardStatus
 from reviews.services.awards import award_create
-from tests.integration.conftest import RedisServer
 from tests.integration.test_notice_worker import publishing_to
 from tests.reviews.award_helpers import make_candidate, make_decision_call
 from tests.reviews.factories import make_staff
@@ -17,7 +17,7 @@ from tests.reviews.factories import make_staff
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def test_with_redis_down_staff_shortlist_and_approve_an_award(throwaway_redis: RedisServer, client) -> None:
+def test_with_redis_down_staff_shortlist_and_approve_an_award(throwaway_redis: Redis, client) -> None:
     call = make_decision_call(quotas={"ai": 2})
     application = make_candidate(call, status=ApplicationStatus.REVIEWED)
     with publishing_to(throwaway_redis.url):

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.integration.conftest import RedisServer
+from bench.load.services import Redis
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -19,7 +19,7 @@ def test_it_answers_ok_with_the_database_and_the_broker_checked(client: Client) 
 
 
 def test_it_names_the_broker_when_redis_stops_answering(
-    client: Client, settings: Any, throwaway_redis: RedisServer
+    client: Client, settings: Any, throwaway_redis: Redis
 ) -> None:
     settings.REDIS_URL = throwaway_redis.url
     up = client.get(reverse("shell:healthz"))

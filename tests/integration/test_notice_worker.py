@@ -17,11 +17,8 @@ that the session's worker on the shared broker is neither killed nor in the way.
 
 import hashlib
 import os
-import shutil
 import signal
-import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,15 +32,15 @@ from django.db import connection
 from django.urls import reverse
 
 from applications.models import FundingCall
+from bench.load.services import Redis
 from portal.audit.models import AuditEvent
 from portal.jobs.models import Job, JobStatus
 from portal.jobs.services import jobs_requeue_stale
 from portal.mail.models import OutgoingEmail
 from reviews.models import Award, AwardStatus, FundingNotice, NoticeStatus
 from reviews.services.notices import notice_numbers_assign, notices_batch_start, notices_requeue_stale
-from tests.conftest import need
 from tests.factories import FundingCallFactory
-from tests.integration.conftest import RedisServer, Worker, launch_worker, redis_answers
+from tests.integration.conftest import Worker, launch_worker
 from tests.reviews.award_factories import make_award
 from tests.reviews.factories import make_staff
 
@@ -130,36 +127,6 @@ def stop_worker(worker: Worker) -> None:
         worker.process.wait(timeout=10)
 
 
-def start_redis(port: int, folder: Path) -> subprocess.Popen:
-    """A redis-server on ``port`` again (the throwaway one's port, after it was stopped)."""
-    binary = shutil.which("redis-server")
-    need(binary is not None, "redis-server is not installed")
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not redis_answers(f"redis://127.0.0.1:{port}/0"):
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"redis-server did not come back on port {port}")
-        time.sleep(0.05)
-    return process
-
-
 # --- The tests ----------------------------------------------------------------------------------
 
 
@@ -181,7 +148,7 @@ def test_a_batch_of_ten_is_built_by_the_worker_every_notice_exactly_once(worker:
 
 
 def test_a_worker_killed_in_the_middle_of_a_batch_leaves_every_notice_built_once(
-    worker: Worker, throwaway_redis: RedisServer, tmp_path: Path
+    worker: Worker, throwaway_redis: Redis, tmp_path: Path
 ) -> None:
     call = a_call_with_final_awards(10)
     first = start_worker(worker, throwaway_redis.url, tmp_path, "first")
@@ -218,14 +185,14 @@ def test_a_worker_killed_in_the_middle_of_a_batch_leaves_every_notice_built_once
 
 
 def test_with_redis_down_a_batch_is_queued_and_built_once_redis_is_back(
-    worker: Worker, throwaway_redis: RedisServer, tmp_path: Path, client, api_client
+    worker: Worker, throwaway_redis: Redis, tmp_path: Path, client, api_client
 ) -> None:
     call = a_call_with_final_awards(3)
     staff = make_staff("SC")
     client.force_login(staff)
     api_client.force_authenticate(staff)
     url = reverse("reviews:notices", args=[call.pk])
-    redis_again = helper = None
+    helper = None
     try:
         with publishing_to(throwaway_redis.url):
             throwaway_redis.stop()
@@ -242,7 +209,7 @@ def test_with_redis_down_a_batch_is_queued_and_built_once_redis_is_back(
             assert api.json()["job"] == job.pk  # the second request reused the waiting batch
             assert not FundingNotice.objects.exists()
 
-            redis_again = start_redis(throwaway_redis.port, tmp_path)
+            throwaway_redis.start()
             helper = start_worker(worker, throwaway_redis.url, tmp_path, "after-outage")
             # The beat's stale-job sweep (every minute; its 2-minute age shortened here).
             assert jobs_requeue_stale(older_than=timedelta(0)) == 1
@@ -251,9 +218,6 @@ def test_with_redis_down_a_batch_is_queued_and_built_once_redis_is_back(
     finally:
         if helper is not None:
             stop_worker(helper)
-        if redis_again is not None:
-            redis_again.terminate()
-            redis_again.wait(timeout=10)
 
 
 def test_two_threads_numbering_at_once_give_no_duplicate_and_no_gap() -> None:
